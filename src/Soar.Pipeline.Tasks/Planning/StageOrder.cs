@@ -37,9 +37,11 @@ public static class StageOrder
             path.Add(current);
             current = stages[current].Upstream.Select(u => index[u]).First(u => pending[u] > 0);
         }
-        var loop = path.Skip(path.IndexOf(current)).Select(i => stages[i].Name).ToList();
+        var loop = path.Skip(path.IndexOf(current)).ToList();
         loop.Reverse();  // upstream walk -> dependency order (a -> b means b reads a)
-        loop.Add(loop[0]);
-        return loop;
+        var start = loop.IndexOf(loop.Min());  // begin at the stage declared first, where the error points
+        var names = loop.Skip(start).Concat(loop.Take(start)).Select(i => stages[i].Name).ToList();
+        names.Add(names[0]);
+        return names;
     }
 }
