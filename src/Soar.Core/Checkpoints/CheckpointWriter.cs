@@ -40,26 +40,36 @@ public static class CheckpointWriter
             throw;
         }
 
-        if (!Directory.Exists(target))
+        if (Directory.Exists(target))
+        {
+            var aside = $"{target}.old-{Guid.NewGuid():N}";
+            Directory.Move(target, aside);
+            try
+            {
+                Directory.Move(temp, target);
+            }
+            catch
+            {
+                Directory.Move(aside, target);
+                Directory.Delete(temp, recursive: true);
+                throw;
+            }
+        }
+        else
         {
             Directory.Move(temp, target);
-            DurableFile.SyncDirectory(parent);
-            return;
-        }
-
-        var aside = $"{target}.old-{Guid.NewGuid():N}";
-        Directory.Move(target, aside);
-        try
-        {
-            Directory.Move(temp, target);
-        }
-        catch
-        {
-            Directory.Move(aside, target);
-            Directory.Delete(temp, recursive: true);
-            throw;
         }
         DurableFile.SyncDirectory(parent);
-        Directory.Delete(aside, recursive: true);
+        RemoveLeftovers(target);
+    }
+
+    /// <summary>Deletes folders that this save or earlier interrupted saves of the same target left beside it.</summary>
+    private static void RemoveLeftovers(string target)
+    {
+        var parent = Path.GetDirectoryName(target)!;
+        var name = Path.GetFileName(target);
+        foreach (var pattern in new[] { $"{name}.old-*", $"{name}.tmp-*" })
+            foreach (var leftover in Directory.GetDirectories(parent, pattern))
+                Directory.Delete(leftover, recursive: true);
     }
 }

@@ -104,8 +104,13 @@ public sealed class CheckpointTests : IDisposable
         CheckpointWriter.Save(dir, TinyMlp.Create(seed: 6), null, null, [], new TrainerState(2));
         var aside = dir + ".old-0123";
         Directory.Move(dir, aside);
+        Directory.CreateDirectory(dir + ".tmp-4567");
         var e = Assert.Throws<FileNotFoundException>(() => CheckpointReader.Open(dir));
         Assert.Contains(aside, e.Message);
+
+        // The next successful save clears what interrupted saves left behind.
+        CheckpointWriter.Save(dir, TinyMlp.Create(seed: 6), null, null, [], new TrainerState(3));
+        Assert.Equal(["ckpt"], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName));
     }
 
     [Fact]
