@@ -30,12 +30,19 @@ public static class TrainingStageRunner
         var options = ReadOptions(context);
         var datasetInput = context.RequireInput(i => File.Exists(Path.Combine(i.Dir, CurateStage.ManifestFileName)), "a curated dataset (a curate stage)");
         var baseInput = context.FindInput(i => i != datasetInput && HasCheckpoint(i.Dir));
-        var dataset = CuratedDatasetInfo.Load(Path.Combine(datasetInput.Dir, CurateStage.ManifestFileName));
+        var dataset = CuratedDatasetInfo.Load(datasetInput.Dir);
 
         FlowDiT model;
         CaptionTokenizer tokenizer;
         JsonObject? baseConfig = null;
-        if (baseInput is not null)
+        var resume = OpenResumeTarget(context);
+        if (resume is not null)
+        {
+            (var architecture, tokenizer) = TrainedModel.ReadArchitecture(resume.Config, resume.Directory);
+            model = new FlowDiT(architecture);
+            context.Log.Info($"resuming from {resume.Directory} at step {resume.State.Step}");
+        }
+        else if (baseInput is not null)
         {
             var reader = CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(baseInput.Dir));
             (var architecture, tokenizer) = TrainedModel.ReadArchitecture(reader.Config, reader.Directory);
@@ -60,13 +67,22 @@ public static class TrainingStageRunner
 
         using var empty = TrainedModel.EmptyIds(tokenizer, 1, device);
         var trainer = new FlowTrainer(model, objective, options, data, empty, context.Log);
-        var config = BuildConfig(model.Config, tokenizer, options, objective.Name, datasetInput, dataset, baseInput, baseConfig);
+        // A resumed run keeps the record of the run it continues.
+        var config = resume is not null ? resume.Config.DeepClone().AsObject() : BuildConfig(model.Config, tokenizer, options, objective.Name, datasetInput, dataset, baseInput, baseConfig);
         var checkpointDir = Path.Combine(context.OutputDir, TrainedModel.CheckpointFolder);
         using var metrics = new MetricsLog(Path.Combine(context.OutputDir, LogsFolder));
         trainer.OnMetrics = (step, values) => metrics.Record(step, values);
         trainer.OnCheckpoint = step => CheckpointWriter.Save(checkpointDir, model, trainer.Ema?.Model, trainer.Optimizer, config, new TrainerState(step));
 
-        var summary = trainer.Train(0, options.Steps, cancellationToken);
+        int startStep = 0;
+        if (resume is not null)
+        {
+            resume.LoadInto(model, trainer.Ema?.Model, trainer.Optimizer);
+            startStep = (int)resume.State.Step;
+            if (startStep > options.Steps)
+                throw new StageException("SOAR2004", $"stage '{context.Name}': the resume checkpoint is at step {startStep}, beyond Steps={options.Steps}");
+        }
+        var summary = trainer.Train(startStep, options.Steps, cancellationToken);
         CheckpointWriter.Save(checkpointDir, model, trainer.Ema?.Model, trainer.Optimizer, config, new TrainerState(options.Steps));
 
         var result = new StageResult();
@@ -82,6 +98,23 @@ public static class TrainingStageRunner
         result.Notes["objective"] = objective.Name;
         model.Dispose();
         return result;
+    }
+
+    /// <summary>The ResumeFrom checkpoint, or null; a path that does not exist is an error, never a fresh start.</summary>
+    private static CheckpointReader? OpenResumeTarget(StageContext context)
+    {
+        var raw = context.String("ResumeFrom");
+        if (string.IsNullOrWhiteSpace(raw)) return null;
+        var baseDir = context.Spec.ProjectPath is { } p ? Path.GetDirectoryName(Path.GetFullPath(p))! : Directory.GetCurrentDirectory();
+        var path = Path.GetFullPath(raw, baseDir);
+        try
+        {
+            return CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(path));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        {
+            throw new StageException("SOAR2003", $"stage '{context.Name}': ResumeFrom='{raw}' cannot be resumed: {e.Message}", e);
+        }
     }
 
     public static TrainingOptions ReadOptions(StageContext c) => new()
