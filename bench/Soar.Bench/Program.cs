@@ -1,0 +1,3 @@
+using Soar.Bench;
+
+return BenchmarkCommand.Run(args);

@@ -1,0 +1,89 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Soar.Core.Imaging;
+
+/// <summary>Decodes PNG/JPEG/WebP/BMP/GIF bytes to <see cref="RgbImage"/> and encodes RgbImage to deterministic PNG.</summary>
+public static class ImageCodec
+{
+    // No metadata chunks, fixed filter and compression: the same pixels always give the same bytes.
+    private static readonly PngEncoder Png = new()
+    {
+        ColorType = PngColorType.Rgb,
+        BitDepth = PngBitDepth.Bit8,
+        CompressionLevel = PngCompressionLevel.DefaultCompression,
+        FilterMethod = PngFilterMethod.Adaptive,
+        IgnoreMetadata = true,
+        ChunkFilter = PngChunkFilter.ExcludeAll,
+    };
+
+    /// <summary>
+    /// Decodes an image, compositing any alpha channel onto black. <paramref name="source"/> names the file/row
+    /// in error messages. Throws <see cref="InvalidDataException"/> for non-images, corrupt data and images over the limit.
+    /// </summary>
+    public static RgbImage Decode(ReadOnlySpan<byte> bytes, string source, ImageLimits? limits = null)
+    {
+        limits ??= ImageLimits.Default;
+        var (width, height) = Identify(bytes, source);
+        if ((long)width * height > limits.MaxPixels)
+            throw new InvalidDataException($"{source}: image is over the pixel limit {width}x{height} > {limits.MaxPixels} pixels; shrink it or raise the limit");
+        Image<Rgba32> image;
+        try
+        {
+            image = Image.Load<Rgba32>(bytes);
+        }
+        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{source}: corrupt image data ({e.Message})", e);
+        }
+        using (image)
+        {
+            var rgba = new Rgba32[image.Width * image.Height];
+            image.CopyPixelDataTo(rgba);
+            var rgb = new byte[rgba.Length * 3];
+            for (int i = 0; i < rgba.Length; i++)
+            {
+                var p = rgba[i];
+                // Composite on black: c * a / 255, rounded.
+                rgb[i * 3] = (byte)((p.R * p.A + 127) / 255);
+                rgb[i * 3 + 1] = (byte)((p.G * p.A + 127) / 255);
+                rgb[i * 3 + 2] = (byte)((p.B * p.A + 127) / 255);
+            }
+            return new RgbImage(image.Width, image.Height, rgb);
+        }
+    }
+
+    /// <summary>Reads only the header: the image size. Throws <see cref="InvalidDataException"/> when it is not an image.</summary>
+    public static (int Width, int Height) Identify(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (bytes.IsEmpty) throw new InvalidDataException($"{source}: not an image (0 bytes)");
+        IImageInfo? info;
+        try
+        {
+            using var stream = new MemoryStream(bytes.ToArray(), writable: false);
+            info = Image.Identify(stream);
+        }
+        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{source}: corrupt image header ({e.Message})", e);
+        }
+        if (info is null)
+            throw new InvalidDataException($"{source}: not an image (no PNG, JPEG, WebP, BMP or GIF signature)");
+        if (info.Width <= 0 || info.Height <= 0)
+            throw new InvalidDataException($"{source}: corrupt image header (size {info.Width}x{info.Height})");
+        return (info.Width, info.Height);
+    }
+
+    /// <summary>Encodes to 8-bit RGB PNG; identical pixels always give identical bytes.</summary>
+    public static byte[] EncodePng(RgbImage image)
+    {
+        using var img = Image.LoadPixelData<Rgb24>(image.Pixels, image.Width, image.Height);
+        using var stream = new MemoryStream();
+        img.Save(stream, Png);
+        return stream.ToArray();
+    }
+
+    /// <summary>Writes a PNG file atomically (temp file + rename).</summary>
+    public static void SavePng(RgbImage image, string path) => AtomicFile.WriteAllBytes(path, EncodePng(image));
+}

@@ -1,0 +1,26 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace Soar.Core.Imaging;
+
+/// <summary>Scales an image to cover a square and crops the centre (the usual text-to-image training crop).</summary>
+public static class ImageResize
+{
+    public static RgbImage ToSquare(RgbImage image, int side)
+    {
+        if (side <= 0) throw new ArgumentOutOfRangeException(nameof(side), $"side must be positive, got {side}");
+        if (image.Width == side && image.Height == side) return new RgbImage(side, side, (byte[])image.Pixels.Clone());
+        using var img = Image.LoadPixelData<Rgb24>(image.Pixels, image.Width, image.Height);
+        img.Mutate(x => x.Resize(new ResizeOptions
+        {
+            Size = new Size(side, side),
+            Mode = ResizeMode.Crop,
+            Position = AnchorPositionMode.Center,
+            Sampler = KnownResamplers.Bicubic,
+        }));
+        var pixels = new byte[side * side * 3];
+        img.CopyPixelDataTo(pixels);
+        return new RgbImage(side, side, pixels);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Soar.Core.Devices;
+using Soar.Core.Imaging;
+using Soar.Core.Models;
+using Soar.Core.Sampling;
+using Soar.Core.Training;
+using Soar.Core.Worlds;
+using static TorchSharp.torch;
+
+namespace Soar.Core.Stages.Sample;
+
+/// <summary>
+/// Kind "sample": draws images from an upstream model with the Euler ODE sampler and CFG; writes
+/// samples/NNNN.png, samples.jsonl (prompt and seed per image) and grid.png.
+/// </summary>
+public sealed class SampleStage : IStage
+{
+    public const string GridFile = "grid.png";
+    public const string IndexFile = "samples.jsonl";
+    public const string ImagesFolder = "samples";
+
+    public string Kind => "sample";
+
+    public StageResult Run(StageContext context, CancellationToken cancellationToken)
+    {
+        var device = ComputeDevice.Resolve(context.String("Device"));
+        int threads = ComputeDevice.ConfigureThreads(0);
+        var modelInput = context.RequireInput(i => HasCheckpoint(i.Dir), "a trained model (an sft or soar stage, or a checkpoint folder)");
+        using var model = TrainedModel.Load(modelInput.Dir, device, context.Bool("UseEma"));
+        var prompts = ResolvePrompts(context.String("Prompts"), model, context.Name);
+        int count = context.Int("Count"), steps = context.Int("Steps");
+        double cfg = context.Double("Cfg");
+        long seed = context.Long("Seed");
+        var captions = Enumerable.Range(0, count).Select(i => prompts[i % prompts.Count]).ToList();
+        context.Log.Info($"sampling {count} images from '{modelInput.Name}' ({steps} Euler steps, CFG {cfg}, seed {seed}, {threads} threads)");
+
+        var images = new List<RgbImage>();
+        const int chunk = 32;
+        var started = DateTime.UtcNow;
+        for (int start = 0; start < count; start += chunk)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int n = Math.Min(chunk, count - start);
+            using var scope = NewDisposeScope();
+            var batchCaptions = captions.GetRange(start, n);
+            var noise = InitialNoise(seed, start, n, model.Network.Config, device);
+            var ids = Encode(model, batchCaptions, device);
+            var x = EulerSampler.Sample(model.Network, noise, ids, model.EmptyCaptionIds(), steps, cfg, cancellationToken: cancellationToken);
+            images.AddRange(TrainingSet.ToImages(x));
+            var elapsed = DateTime.UtcNow - started;
+            context.Log.Progress(start + n, count, new Dictionary<string, double> { ["images_per_s"] = (start + n) / elapsed.TotalSeconds },
+                TimeSpan.FromSeconds(elapsed.TotalSeconds / (start + n) * (count - start - n)));
+        }
+
+        WriteOutputs(context.OutputDir, images, captions, seed);
+        var result = new StageResult();
+        result.Metrics["images"] = count;
+        result.Seeds["noise"] = seed;
+        return result;
+    }
+
+    /// <summary>Noise of image i depends only on (seed, i), so batching and counts never change an image.</summary>
+    public static Tensor InitialNoise(long seed, int firstIndex, int n, ModelConfig config, Device device)
+    {
+        var rows = new Tensor[n];
+        for (int i = 0; i < n; i++)
+        {
+            using var g = new Generator(SplitMix64.Derive(seed, "sample-noise", firstIndex + i), CPU);
+            rows[i] = randn([1, config.Channels, config.ImageSize, config.ImageSize], generator: g);
+        }
+        return cat(rows, 0).to(device);
+    }
+
+    public static Tensor Encode(TrainedModel model, IReadOnlyList<string> captions, Device device)
+    {
+        var flat = new List<long>();
+        foreach (var c in captions)
+        {
+            if (!model.Tokenizer.TryEncode(c, out var ids, out var error)) throw new StageException("SOAR2201", error!);
+            flat.AddRange(ids.Select(i => (long)i));
+        }
+        return tensor(flat.ToArray(), device: device).view(captions.Count, model.Tokenizer.MaxTokens);
+    }
+
+    private static IReadOnlyList<string> ResolvePrompts(string spec, TrainedModel model, string stage)
+    {
+        if (spec.Equals("heldout", StringComparison.OrdinalIgnoreCase) || spec.Equals("eval", StringComparison.OrdinalIgnoreCase))
+        {
+            if (model.World is not { } name || !WorldCatalog.TryGet(name, out var world))
+                throw new StageException("SOAR2202", $"stage '{stage}': Prompts={spec} needs a model trained on a built-in world; this one was trained on '{model.World ?? "unknown"}' data. Give captions separated by '|'.");
+            var set = spec.Equals("heldout", StringComparison.OrdinalIgnoreCase) ? world.HeldOutPrompts() : world.EvalPrompts();
+            return set.Select(p => p.Caption).ToList();
+        }
+        var prompts = spec.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (prompts.Length == 0) throw new StageException("SOAR2202", $"stage '{stage}': Prompts is empty");
+        return prompts;
+    }
+
+    private static void WriteOutputs(string dir, List<RgbImage> images, List<string> captions, long seed)
+    {
+        var folder = Path.Combine(dir, ImagesFolder);
+        Directory.CreateDirectory(folder);
+        var lines = new List<string>();
+        for (int i = 0; i < images.Count; i++)
+        {
+            var file = $"{i:0000}.png";
+            ImageCodec.SavePng(images[i], Path.Combine(folder, file));
+            lines.Add(JsonSerializer.Serialize(new { index = i, file = $"{ImagesFolder}/{file}", prompt = captions[i], seed, noise_stream = "sample-noise" }));
+        }
+        AtomicFile.WriteAllText(Path.Combine(dir, IndexFile), string.Join('\n', lines) + "\n");
+        ImageCodec.SavePng(new ImageGrid { Columns = Math.Min(8, images.Count) }.Compose(images), Path.Combine(dir, GridFile));
+    }
+
+    private static bool HasCheckpoint(string dir)
+    {
+        try { TrainedModel.ResolveCheckpointDir(dir); return true; }
+        catch (FileNotFoundException) { return false; }
+    }
+}

@@ -1,0 +1,180 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Soar.Core.Checkpoints;
+using Soar.Core.Data;
+using Soar.Core.Devices;
+using Soar.Core.Logging;
+using Soar.Core.Models;
+using Soar.Core.Objectives;
+using Soar.Core.Stages.Curate;
+using Soar.Core.Text;
+using Soar.Core.Training;
+using Soar.Core.Worlds;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Soar.Core.Stages.Training;
+
+/// <summary>
+/// What every training stage (sft, soar, ...) shares: find the dataset and optional base model among the
+/// upstream stages, build or load the model, train with an objective, and write checkpoint/ and logs/.
+/// </summary>
+public static class TrainingStageRunner
+{
+    public const string LogsFolder = "logs";
+
+    public static StageResult Run(StageContext context, ITrainingObjective objective, CancellationToken cancellationToken)
+    {
+        var device = ComputeDevice.Resolve(context.String("Device"));
+        int threads = ComputeDevice.ConfigureThreads(context.Int("Threads"));
+        var options = ReadOptions(context);
+        var datasetInput = context.RequireInput(i => File.Exists(Path.Combine(i.Dir, CurateStage.ManifestFileName)), "a curated dataset (a curate stage)");
+        var baseInput = context.FindInput(i => i != datasetInput && HasCheckpoint(i.Dir));
+        var dataset = CuratedDatasetInfo.Load(datasetInput.Dir);
+
+        FlowDiT model;
+        CaptionTokenizer tokenizer;
+        JsonObject? baseConfig = null;
+        var resume = OpenResumeTarget(context);
+        if (resume is not null)
+        {
+            (var architecture, tokenizer) = TrainedModel.ReadArchitecture(resume.Config, resume.Directory);
+            model = new FlowDiT(architecture);
+            context.Log.Info($"resuming from {resume.Directory} at step {resume.State.Step}");
+        }
+        else if (baseInput is not null)
+        {
+            var reader = CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(baseInput.Dir));
+            (var architecture, tokenizer) = TrainedModel.ReadArchitecture(reader.Config, reader.Directory);
+            model = new FlowDiT(architecture);
+            // Post-training starts from the base model's weights (EMA ones if it kept them), with a fresh optimizer.
+            reader.LoadWeightsInto(model, useEma: reader.HasEma);
+            baseConfig = reader.Config;
+            context.Log.Info($"starting from '{baseInput.Name}' ({architecture.Preset}, {model.ParameterCount():N0} parameters)");
+        }
+        else
+        {
+            tokenizer = CaptionTokenizer.Build(CaptionsForVocabulary(datasetInput.Dir, dataset));
+            manual_seed((long)SplitMix64.Derive(options.Seed, "init", 0));
+            var architecture = ModelConfig.FromPreset(context.String("Preset"), dataset.ImageSize, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, context.Double("TimestepShift"));
+            model = new FlowDiT(architecture);
+            context.Log.Info($"new '{architecture.Preset}' model: {model.ParameterCount():N0} parameters, {architecture.ImageTokens} image tokens, vocabulary {tokenizer.Vocabulary.Count}");
+        }
+        model.to(device);
+
+        using var data = LoadTrainingSet(datasetInput.Dir, tokenizer, model.Config.ImageSize, device, context, cancellationToken);
+        context.Log.Info($"dataset '{datasetInput.Name}': {data.Count} training images; device {device.type}, {threads} threads; {options.Steps} steps of {options.BatchSize}");
+
+        using var empty = TrainedModel.EmptyIds(tokenizer, 1, device);
+        var trainer = new FlowTrainer(model, objective, options, data, empty, context.Log);
+        // A resumed run keeps the record of the run it continues.
+        var config = resume is not null ? resume.Config.DeepClone().AsObject() : BuildConfig(model.Config, tokenizer, options, objective.Name, datasetInput, dataset, baseInput, baseConfig);
+        var checkpointDir = Path.Combine(context.OutputDir, TrainedModel.CheckpointFolder);
+        using var metrics = new MetricsLog(Path.Combine(context.OutputDir, LogsFolder));
+        trainer.OnMetrics = (step, values) => metrics.Record(step, values);
+        trainer.OnCheckpoint = step => CheckpointWriter.Save(checkpointDir, model, trainer.Ema?.Model, trainer.Optimizer, config, new TrainerState(step));
+
+        int startStep = 0;
+        if (resume is not null)
+        {
+            resume.LoadInto(model, trainer.Ema?.Model, trainer.Optimizer);
+            startStep = (int)resume.State.Step;
+            if (startStep > options.Steps)
+                throw new StageException("SOAR2004", $"stage '{context.Name}': the resume checkpoint is at step {startStep}, beyond Steps={options.Steps}");
+        }
+        var summary = trainer.Train(startStep, options.Steps, cancellationToken);
+        CheckpointWriter.Save(checkpointDir, model, trainer.Ema?.Model, trainer.Optimizer, config, new TrainerState(options.Steps));
+
+        var result = new StageResult();
+        int tail = Math.Max(1, summary.Losses.Count / 10);
+        result.Metrics["final_loss"] = summary.Losses.TakeLast(tail).Average();
+        result.Metrics["first_loss"] = summary.Losses.Take(tail).Average();
+        result.Metrics["steps"] = options.Steps;
+        result.Metrics["parameters"] = model.ParameterCount();
+        result.Metrics["images_per_s"] = options.Steps * options.BatchSize / summary.Elapsed.TotalSeconds;
+        result.Seeds["training"] = options.Seed;
+        result.Notes["device"] = device.type.ToString().ToLowerInvariant();
+        result.Notes["threads"] = threads.ToString();
+        result.Notes["objective"] = objective.Name;
+        model.Dispose();
+        return result;
+    }
+
+    /// <summary>The ResumeFrom checkpoint, or null; a path that does not exist is an error, never a fresh start.</summary>
+    private static CheckpointReader? OpenResumeTarget(StageContext context)
+    {
+        var raw = context.String("ResumeFrom");
+        if (string.IsNullOrWhiteSpace(raw)) return null;
+        var baseDir = context.Spec.ProjectPath is { } p ? Path.GetDirectoryName(Path.GetFullPath(p))! : Directory.GetCurrentDirectory();
+        var path = Path.GetFullPath(raw, baseDir);
+        try
+        {
+            return CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(path));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        {
+            throw new StageException("SOAR2003", $"stage '{context.Name}': ResumeFrom='{raw}' cannot be resumed: {e.Message}", e);
+        }
+    }
+
+    public static TrainingOptions ReadOptions(StageContext c) => new()
+    {
+        Steps = c.Int("Steps"),
+        BatchSize = c.Int("BatchSize"),
+        GradAccumulation = c.Int("GradAccumulation"),
+        LearningRate = c.Double("LearningRate"),
+        WarmupSteps = c.Int("WarmupSteps"),
+        WeightDecay = c.Double("WeightDecay"),
+        Beta1 = c.Double("Beta1"),
+        Beta2 = c.Double("Beta2"),
+        GradClip = c.Double("GradClip"),
+        EmaDecay = c.Double("EmaDecay"),
+        CaptionDropout = c.Double("CaptionDropout"),
+        Seed = c.Long("Seed"),
+        LogEvery = c.Int("LogEvery"),
+        CheckpointEvery = c.Int("CheckpointEvery"),
+    };
+
+    private static bool HasCheckpoint(string dir)
+    {
+        try { TrainedModel.ResolveCheckpointDir(dir); return true; }
+        catch (FileNotFoundException) { return false; }
+    }
+
+    /// <summary>Captions of both splits plus the world's evaluation prompts, so later sampling never meets an unknown word.</summary>
+    private static IEnumerable<string> CaptionsForVocabulary(string datasetDir, CuratedDatasetInfo info)
+    {
+        foreach (var record in DatasetReader.Open(Path.Combine(datasetDir, "data")).Read()) yield return record.Caption;
+        if (WorldCatalog.TryGet(info.World, out var world))
+        {
+            foreach (var p in world.EvalPrompts()) yield return p.Caption;
+            foreach (var p in world.HeldOutPrompts()) yield return p.Caption;
+        }
+    }
+
+    private static TrainingSet LoadTrainingSet(string datasetDir, CaptionTokenizer tokenizer, int imageSize, Device device, StageContext context, CancellationToken ct)
+    {
+        var reader = DatasetReader.Open(Path.Combine(datasetDir, "data"), "train");
+        var rows = reader.Read(ct).Select(r => (r.DecodeImage(), r.Caption, r.Source));
+        return TrainingSet.Create(rows, tokenizer, imageSize, device);
+    }
+
+    private static JsonObject BuildConfig(ModelConfig model, CaptionTokenizer tokenizer, TrainingOptions options, string objective,
+        StageInput datasetInput, CuratedDatasetInfo dataset, StageInput? baseInput, JsonObject? baseConfig)
+    {
+        var lineage = new JsonArray();
+        if (baseConfig?["lineage"] is JsonArray earlier) foreach (var e in earlier) lineage.Add(e?.DeepClone());
+        lineage.Add(new JsonObject { ["objective"] = objective, ["steps"] = options.Steps, ["dataset"] = datasetInput.Name, ["seed"] = options.Seed });
+        return new JsonObject
+        {
+            ["format"] = "soar-flow-dit/1",
+            ["model"] = JsonSerializer.SerializeToNode(model),
+            ["tokenizer"] = TrainedModel.TokenizerJson(tokenizer),
+            ["objective"] = objective,
+            ["training"] = JsonSerializer.SerializeToNode(options),
+            ["dataset"] = new JsonObject { ["stage"] = datasetInput.Name, ["world"] = dataset.World, ["image_size"] = dataset.ImageSize },
+            ["base_model"] = baseInput?.Name,
+            ["lineage"] = lineage,
+        };
+    }
+}

@@ -1,0 +1,38 @@
+using TorchSharp;
+using Soar.Core.Models;
+using static TorchSharp.torch;
+
+namespace Soar.Core.Training;
+
+/// <summary>Exponential moving average of a model's weights: ema = d * ema + (1 - d) * w after each step.</summary>
+public sealed class EmaWeights : IDisposable
+{
+    public FlowDiT Model { get; }
+    public double Decay { get; }
+
+    public EmaWeights(FlowDiT source, double decay)
+    {
+        if (decay is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(decay), "EMA decay must be in (0, 1)");
+        Decay = decay;
+        Model = new FlowDiT(source.Config);
+        Model.to(source.parameters().First().device);
+        CopyFrom(source);
+        Model.eval();
+        foreach (var p in Model.parameters()) p.requires_grad = false;
+    }
+
+    public void CopyFrom(FlowDiT source)
+    {
+        using var noGrad = no_grad();
+        foreach (var (e, p) in Model.parameters().Zip(source.parameters())) e.copy_(p);
+    }
+
+    public void Update(FlowDiT source)
+    {
+        using var noGrad = no_grad();
+        foreach (var (e, p) in Model.parameters().Zip(source.parameters()))
+            e.mul_(Decay).add_(p.detach(), alpha: 1 - Decay);
+    }
+
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,41 @@
+using Soar.Core.Stages;
+using Soar.Core.Stages.Curate;
+using Soar.Core.Stages.Sample;
+using Soar.Core.Stages.Sft;
+using Soar.Core.Tests.Data;
+
+namespace Soar.Core.Tests.Stages;
+
+/// <summary>Runs real stages into a temporary folder, wiring upstream outputs the way the build does.</summary>
+public sealed class StageHarness : IDisposable
+{
+    public TestDirectory Dir { get; } = new();
+    public StringWriter Log { get; } = new();
+
+    public StageResult Run(IStage stage, string name, IReadOnlyDictionary<string, string> parameters, params string[] upstream)
+    {
+        var spec = new StageSpec
+        {
+            Name = name,
+            Kind = stage.Kind,
+            ProjectPath = Dir.File("test.soarproj"),
+            OutputDir = Dir.File(name),
+            Parameters = new Dictionary<string, string>(parameters, StringComparer.OrdinalIgnoreCase),
+            Inputs = upstream.Select(u => new StageInput { Name = u, Kind = "upstream", Dir = Dir.File(u) }).ToList(),
+        };
+        Directory.CreateDirectory(spec.OutputDir);
+        return stage.Run(new StageContext(spec, new ConsoleStageLog(name, Log)), CancellationToken.None);
+    }
+
+    public string Curate(string name = "data", int count = 256, string world = "shapes") =>
+        Run(new CurateStage(), name, new Dictionary<string, string> { ["Source"] = world, ["Count"] = count.ToString(), ["ValidationFraction"] = "0.05" }) is not null
+            ? Dir.File(name) : throw new InvalidOperationException();
+
+    public StageResult Sft(string name, IReadOnlyDictionary<string, string> parameters, params string[] upstream) =>
+        Run(new SftStage(), name, parameters, upstream);
+
+    public StageResult Sample(string name, IReadOnlyDictionary<string, string> parameters, params string[] upstream) =>
+        Run(new SampleStage(), name, parameters, upstream);
+
+    public void Dispose() => Dir.Dispose();
+}
