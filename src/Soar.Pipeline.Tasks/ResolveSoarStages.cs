@@ -25,7 +25,7 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
     public override bool Execute()
     {
         var catalog = KindCatalog.Embedded;
-        var plan = PipelinePlanner.Plan(Stages.Select(s => StageItems.ToDeclaration(s, ProjectFile)).ToList(), catalog);
+        var plan = PipelinePlanner.Plan(StageItems.ToDeclarations(Stages, ProjectFile), catalog);
         foreach (var e in plan.Errors)
             Log.LogError(null, e.Code, null, e.File, e.Line, 0, 0, 0, e.Message);
         if (plan.Errors.Count > 0) return false;

@@ -11,7 +11,8 @@ namespace Soar.Pipeline.Tasks;
 /// </summary>
 public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTask
 {
-    [Required] public ITaskItem Stage { get; set; } = null!;
+    [Required] public string StageName { get; set; } = "";
+    /// <summary>The project's &lt;Stage&gt; items as declared (their defining file and line locate errors).</summary>
     [Required] public ITaskItem[] AllStages { get; set; } = [];
     [Required] public string ProjectFile { get; set; } = "";
     [Required] public string OutputRoot { get; set; } = "";
@@ -29,7 +30,13 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
 
     public override bool Execute()
     {
-        var stage = StageItems.ToDeclaration(Stage, ProjectFile);
+        var item = AllStages.FirstOrDefault(s => string.Equals(s.ItemSpec, StageName, StringComparison.OrdinalIgnoreCase));
+        if (item is null)
+        {
+            Log.LogError(null, PipelineErrors.MissingUpstream, null, ProjectFile, 0, 0, 0, 0, $"no <Stage Include=\"{StageName}\"> in the project");
+            return false;
+        }
+        var stage = StageItems.ToDeclaration(item, ProjectFile);
         if (!KindCatalog.Embedded.TryGet(stage.Kind, out var kind))
             return Error(PipelineErrors.UnknownKind, $"stage '{stage.Name}' has unknown Kind '{stage.Kind}'", stage);
         var layout = new StageLayout(OutputRoot);
@@ -47,8 +54,8 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         }
         var resolved = kind.Resolve(stage.Parameters);
         var fingerprint = StageFingerprint.Compute(kind.Name, resolved, upstreamHashes, ToolVersion);
-        var given = stage.Parameters.Where(p => kind.Parameters.ContainsKey(p.Key))
-            .ToDictionary(p => kind.Parameters[p.Key].Name, p => p.Value, StringComparer.Ordinal);
+        var given = new SortedDictionary<string, string>(stage.Parameters.Where(p => kind.Parameters.ContainsKey(p.Key))
+            .ToDictionary(p => kind.Parameters[p.Key].Name, p => p.Value, StringComparer.Ordinal), StringComparer.Ordinal);
 
         Log.LogMessage(MessageImportance.High, $"Stage '{stage.Name}' ({kind.Name}) running{(given.Count > 0 ? ": " + string.Join(" ", given.Select(p => $"{p.Key}={p.Value}")) : "")}");
         var temp = layout.NewTempDir(stage.Name);

@@ -1,3 +1,7 @@
+using Soar.Core.Stages.Curate;
+using Soar.Core.Stages.Sample;
+using Soar.Core.Stages.Sft;
+
 namespace Soar.Core.Stages;
 
 /// <summary>
@@ -9,7 +13,10 @@ public sealed class StageRegistry
     private readonly Dictionary<string, Func<IStage>> _factories = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The stages this build of soar ships.</summary>
-    public static StageRegistry Default { get; } = new StageRegistry();
+    public static StageRegistry Default { get; } = new StageRegistry()
+        .Add("curate", () => new CurateStage())
+        .Add("sft", () => new SftStage())
+        .Add("sample", () => new SampleStage());
 
     public IReadOnlyCollection<string> Kinds => _factories.Keys;
 
@@ -24,5 +31,5 @@ public sealed class StageRegistry
 
     public IStage Create(string kind) =>
         _factories.TryGetValue(kind, out var factory) ? factory()
-        : throw new StageException("SOAR2002", $"stage kind '{kind}' is declared in stage-kinds.json but this soar build has no implementation for it; implemented kinds: {(_factories.Count == 0 ? "none" : string.Join(", ", _factories.Keys.Order()))}");
+        : throw new StageException("SOAR2009", $"stage kind '{kind}' is declared in stage-kinds.json but this soar build has no implementation for it; implemented kinds: {(_factories.Count == 0 ? "none" : string.Join(", ", _factories.Keys.Order()))}");
 }

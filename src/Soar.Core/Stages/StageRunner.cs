@@ -26,7 +26,7 @@ public sealed class StageRunner(StageRegistry? registry = null, StageKindCatalog
         var inputs = spec.Inputs.Select(ReadInput).ToList();
         Directory.CreateDirectory(spec.OutputDir);
         if (File.Exists(Path.Combine(spec.OutputDir, ContentHash.ManifestFileName)))
-            throw new StageException("SOAR2004", $"stage '{spec.Name}': output folder {spec.OutputDir} already holds a finished stage; run into an empty folder");
+            throw new StageException("SOAR2008", $"stage '{spec.Name}': output folder {spec.OutputDir} already holds a finished stage; run into an empty folder");
 
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
@@ -77,7 +77,7 @@ public sealed class StageRunner(StageRegistry? registry = null, StageKindCatalog
     {
         var path = Path.Combine(input.Dir, ContentHash.ManifestFileName);
         if (!File.Exists(path))
-            throw new StageException("SOAR2003", $"upstream stage '{input.Name}' has no finished output in {input.Dir} (no {ContentHash.ManifestFileName}); build it first");
+            throw new StageException("SOAR2007", $"upstream stage '{input.Name}' has no finished output in {input.Dir} (no {ContentHash.ManifestFileName}); build it first");
         return new ManifestInput(input.Name, input.Kind, StageManifest.Load(path).ContentHash);
     }
 

@@ -5,8 +5,11 @@ namespace Soar.Pipeline.Tasks;
 /// <summary>Finds the line of a &lt;Stage Include="name"&gt; element in a project file, so errors point at it.</summary>
 public static class ProjectLineMap
 {
-    /// <summary>Line (1-based) of the first element named <paramref name="itemType"/> whose Include lists <paramref name="name"/>; 0 when not found.</summary>
-    public static int FindItemLine(string projectFile, string itemType, string name)
+    /// <summary>
+    /// Line (1-based) of the element named <paramref name="itemType"/> whose Include lists <paramref name="name"/>,
+    /// the <paramref name="occurrence"/>-th such element (0-based, for duplicates); 0 when not found.
+    /// </summary>
+    public static int FindItemLine(string projectFile, string itemType, string name, int occurrence = 0)
     {
         if (!File.Exists(projectFile)) return 0;
         try
@@ -17,7 +20,7 @@ public static class ProjectLineMap
             {
                 if (reader.NodeType != XmlNodeType.Element || reader.LocalName != itemType) continue;
                 var include = reader.GetAttribute("Include") ?? "";
-                if (include.Split(';').Any(part => string.Equals(part.Trim(), name, StringComparison.OrdinalIgnoreCase)))
+                if (include.Split(';').Any(part => string.Equals(part.Trim(), name, StringComparison.OrdinalIgnoreCase)) && occurrence-- == 0)
                     return info.LineNumber;
             }
         }

@@ -6,7 +6,19 @@ namespace Soar.Pipeline.Tasks;
 /// <summary>Reads &lt;Stage&gt; items into declarations: Kind and Upstream are reserved, every other custom metadata is a parameter.</summary>
 public static class StageItems
 {
-    public static StageDeclaration ToDeclaration(ITaskItem item, string projectFile)
+    /// <summary>Reads all items; a name declared twice points at its own line each time.</summary>
+    public static IReadOnlyList<StageDeclaration> ToDeclarations(IEnumerable<ITaskItem> items, string projectFile)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        return items.Select(item =>
+        {
+            var key = item.GetMetadata("DefiningProjectFullPath") + "|" + item.ItemSpec;
+            seen[key] = seen.TryGetValue(key, out var n) ? n + 1 : 0;
+            return ToDeclaration(item, projectFile, seen[key]);
+        }).ToList();
+    }
+
+    public static StageDeclaration ToDeclaration(ITaskItem item, string projectFile, int occurrence = 0)
     {
         var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry entry in item.CloneCustomMetadata())
@@ -21,6 +33,6 @@ public static class StageItems
         var file = string.IsNullOrEmpty(definedIn) ? projectFile : definedIn;
         return new StageDeclaration(item.ItemSpec, item.GetMetadata("Kind").Trim(),
             StageDeclaration.SplitUpstream(item.GetMetadata("Upstream")), parameters, file,
-            ProjectLineMap.FindItemLine(file, "Stage", item.ItemSpec));
+            ProjectLineMap.FindItemLine(file, "Stage", item.ItemSpec, occurrence));
     }
 }

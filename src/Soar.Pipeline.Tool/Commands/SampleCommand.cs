@@ -33,7 +33,7 @@ public static class SampleCommand
                 throw new StageException("SOAR3002", $"--out {outDir} already exists and is not empty; choose a new folder or delete it");
             var modelManifest = Path.Combine(modelDir.FullName, ContentHash.ManifestFileName);
             if (!File.Exists(modelManifest))
-                throw new StageException("SOAR2003", $"--model {modelDir.FullName} is not a finished stage folder (no {ContentHash.ManifestFileName}); point it at a model stage's output, e.g. .soar/base");
+                throw new StageException("SOAR2007", $"--model {modelDir.FullName} is not a finished stage folder (no {ContentHash.ManifestFileName}); point it at a model stage's output, e.g. .soar/base");
 
             var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             if (parse.GetValue(prompts) is { Length: > 0 } p) parameters["Prompts"] = string.Join('|', p);

@@ -24,6 +24,16 @@ public class ProjectLineMapTests
         Assert.Equal(5, ProjectLineMap.FindItemLine(project, "Stage", "model"));
         Assert.Equal(8, ProjectLineMap.FindItemLine(project, "Stage", "grid"));
         Assert.Equal(0, ProjectLineMap.FindItemLine(project, "Stage", "missing"));
+        Assert.Equal(0, ProjectLineMap.FindItemLine(project, "Stage", "data", occurrence: 1));
+    }
+
+    [Fact]
+    public void A_duplicate_name_is_found_at_each_occurrence()
+    {
+        using var temp = new TempFolder();
+        var project = temp.File("p.soarproj", "<Project>\n<ItemGroup>\n<Stage Include=\"a\" />\n<Stage Include=\"a\" />\n</ItemGroup>\n</Project>");
+        Assert.Equal(3, ProjectLineMap.FindItemLine(project, "Stage", "a"));
+        Assert.Equal(4, ProjectLineMap.FindItemLine(project, "Stage", "a", occurrence: 1));
     }
 
     [Fact]
