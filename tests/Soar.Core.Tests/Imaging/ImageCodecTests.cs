@@ -116,4 +116,23 @@ public sealed class ImageCodecTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void DamagedFilesEitherDecodeOrFailWithInvalidData()
+    {
+        var png = ImageCodec.EncodePng(TestImages.Noise(24, 24, seed: 4));
+        using var source = Image.LoadPixelData<Rgb24>(TestImages.Noise(24, 24, seed: 4).Pixels, 24, 24);
+        var jpegStream = new MemoryStream();
+        source.Save(jpegStream, new JpegEncoder());
+        var random = new Random(12);
+        foreach (var original in new[] { png, jpegStream.ToArray() })
+            for (int trial = 0; trial < 150; trial++)
+            {
+                var damaged = (byte[])original.Clone();
+                for (int k = 0; k < 1 + trial % 4; k++) damaged[random.Next(damaged.Length)] = (byte)random.Next(256);
+                var cut = trial % 3 == 0 ? damaged.AsSpan(0, random.Next(1, damaged.Length)).ToArray() : damaged;
+                try { ImageCodec.Decode(cut, "damaged"); }
+                catch (InvalidDataException e) { Assert.Contains("damaged", e.Message); }
+            }
+    }
 }

@@ -17,6 +17,9 @@ public sealed class CurateStage : IStage
     public const string ValidationSplit = "validation";
     public const string ManifestFileName = "dataset.json";
 
+    /// <summary>Undecodable rows named one by one in the log; the rest are only counted.</summary>
+    public const int MaxListedDrops = 20;
+
     public string Kind => "curate";
 
     public StageResult Run(StageContext context, CancellationToken cancellationToken)
@@ -160,7 +163,8 @@ public sealed class CurateStage : IStage
                 catch (InvalidDataException e)
                 {
                     dropped++;
-                    context.Log.Warning("SOAR2101", $"skipped: {e.Message}");
+                    if (dropped <= MaxListedDrops)
+                        context.Log.Warning("SOAR2101", $"skipped: {e.Message}{(dropped == MaxListedDrops ? " (further undecodable rows are counted, not listed)" : "")}");
                     progress.Step((int)seen);
                     continue;
                 }
