@@ -35,18 +35,19 @@ public sealed class CurateStage : IStage
         using var train = writer.OpenSplit(context.OutputDir, TrainSplit);
         using var validation = writer.OpenSplit(context.OutputDir, ValidationSplit);
         var split = new ContentSplit(seed, validationFraction);
+        void Add(DatasetRecord row) => (split.IsValidation(row.ImageBytes) ? validation : train).Add(row);
 
         CurateCounts counts;
         string worldName;
         if (IsWorldName(source, out var world))
         {
             worldName = world.Name;
-            counts = FromWorld(context, world, seed, imageSize, row => (split.IsValidation(row.ImageBytes) ? validation : train).Add(row), cancellationToken);
+            counts = FromWorld(context, world, seed, imageSize, Add, cancellationToken);
         }
         else
         {
             worldName = "custom";
-            counts = FromPath(context, ResolveSourcePath(context, source), imageSize, row => (split.IsValidation(row.ImageBytes) ? validation : train).Add(row), cancellationToken);
+            counts = FromPath(context, ResolveSourcePath(context, source), imageSize, Add, cancellationToken);
         }
 
         if (counts.Kept == 0)
