@@ -45,25 +45,22 @@ public sealed class ParquetDatasetTests : IDisposable
     }
 
     [Fact]
-    public void RowGroupsHaveTheConfiguredSize()
+    public async Task RowGroupsHaveTheConfiguredSize()
     {
         var path = _dir.File("one.parquet");
         new ParquetDatasetWriter { RowGroupSize = 4 }.WriteFile(path, Rows(10));
-        using var stream = File.OpenRead(path);
-        var reader = ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
+        await using var reader = await ParquetReader.CreateAsync(path);
         Assert.Equal([4L, 4L, 2L], reader.RowGroups.Select(g => g.RowCount));
-        reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     [Fact]
-    public void SchemaMetadataIsTheHuggingFaceFeaturesJson()
+    public async Task SchemaMetadataIsTheHuggingFaceFeaturesJson()
     {
         var path = _dir.File("one.parquet");
         new ParquetDatasetWriter().WriteFile(path, Rows(2));
-        var reader = ParquetReader.CreateAsync(path).GetAwaiter().GetResult();
+        await using var reader = await ParquetReader.CreateAsync(path);
         var metadata = reader.CustomMetadata[HuggingFaceFeatures.MetadataKey];
         var image = (StructField)reader.Schema.Fields[0];
-        reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
         Assert.Equal(
             "{\"info\": {\"features\": {\"image\": {\"_type\": \"Image\"}, \"caption\": {\"dtype\": \"string\", \"_type\": \"Value\"}, " +
