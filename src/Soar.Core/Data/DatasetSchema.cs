@@ -10,9 +10,10 @@ public static class DatasetSchema
     public static DataField Caption { get; } = new DataField<string>(DatasetColumns.Caption);
     public static DataField Task { get; } = new DataField<string>(DatasetColumns.Task);
     public static DataField Annotations { get; } = new DataField<string>(DatasetColumns.Annotations);
-    public static DataField OriginalWidth { get; } = new DataField<int>(DatasetColumns.OriginalWidth);
-    public static DataField OriginalHeight { get; } = new DataField<int>(DatasetColumns.OriginalHeight);
+    public static DataField OriginalWidth { get; } = new DataField<int?>(DatasetColumns.OriginalWidth);
+    public static DataField OriginalHeight { get; } = new DataField<int?>(DatasetColumns.OriginalHeight);
 
+    // Nullable like every Arrow field Hugging Face datasets writes (OPTIONAL in Parquet).
     public static ParquetSchema Schema { get; } = new(
         new StructField(DatasetColumns.Image, ImageBytes, ImagePath),
         Caption, Task, Annotations, OriginalWidth, OriginalHeight);

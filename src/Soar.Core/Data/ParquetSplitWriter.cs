@@ -98,8 +98,8 @@ public sealed class ParquetSplitWriter : IDisposable
         await group.WriteAsync(DatasetSchema.Caption, rows.Select(r => r.Caption).ToArray());
         await group.WriteAsync(DatasetSchema.Task, rows.Select(r => r.Task).ToArray());
         await group.WriteAsync(DatasetSchema.Annotations, rows.Select(r => r.Annotations).ToArray());
-        await group.WriteAsync(DatasetSchema.OriginalWidth, new ReadOnlyMemory<int>(rows.Select(r => r.OriginalWidth).ToArray()));
-        await group.WriteAsync(DatasetSchema.OriginalHeight, new ReadOnlyMemory<int>(rows.Select(r => r.OriginalHeight).ToArray()));
+        await group.WriteAsync(DatasetSchema.OriginalWidth, new ReadOnlyMemory<int?>(rows.Select(r => (int?)r.OriginalWidth).ToArray()));
+        await group.WriteAsync(DatasetSchema.OriginalHeight, new ReadOnlyMemory<int?>(rows.Select(r => (int?)r.OriginalHeight).ToArray()));
         group.CompleteValidate();
     }
 }

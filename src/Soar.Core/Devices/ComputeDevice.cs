@@ -17,10 +17,10 @@ public static class ComputeDevice
                 return cuda.is_available() ? CUDA : CPU;
             case "cuda":
                 if (!cuda.is_available())
-                    throw new StageException("SOAR2002", "Device=cuda was asked for but CUDA is not available: this build uses the CPU libtorch (libtorch-cpu-linux-x64). Reference a CUDA libtorch package on a GPU machine, or use Device=auto|cpu.");
+                    throw new StageException("SOAR2301", "Device=cuda was asked for but CUDA is not available: this build uses the CPU libtorch (libtorch-cpu-linux-x64). Reference a CUDA libtorch package on a GPU machine, or use Device=auto|cpu.");
                 return CUDA;
             default:
-                throw new StageException("SOAR2002", $"unknown device '{name}'; use auto, cpu or cuda");
+                throw new StageException("SOAR2301", $"unknown device '{name}'; use auto, cpu or cuda");
         }
     }
 

@@ -33,7 +33,7 @@ public static class ImageCodec
         {
             image = Image.Load<Rgba32>(bytes);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new InvalidDataException($"{source}: corrupt image data ({e.Message})", e);
         }
@@ -64,7 +64,7 @@ public static class ImageCodec
             using var stream = new MemoryStream(bytes.ToArray(), writable: false);
             info = Image.Identify(stream);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new InvalidDataException($"{source}: corrupt image header ({e.Message})", e);
         }
@@ -74,6 +74,9 @@ public static class ImageCodec
             throw new InvalidDataException($"{source}: corrupt image header (size {info.Width}x{info.Height})");
         return (info.Width, info.Height);
     }
+
+    // Decoders meet hostile bytes: whatever they throw (format, end-of-stream, index errors) means the data is bad.
+    private static bool IsDecoderFailure(Exception e) => e is not (OutOfMemoryException or OperationCanceledException or InvalidDataException);
 
     /// <summary>Encodes to 8-bit RGB PNG; identical pixels always give identical bytes.</summary>
     public static byte[] EncodePng(RgbImage image)

@@ -5,7 +5,12 @@ using static TorchSharp.torch.nn;
 namespace Soar.Core.Models;
 
 /// <summary>The encoded caption: per-token states, a pooled vector and the additive key mask of its padding.</summary>
-public sealed record EncodedCaption(Tensor Tokens, Tensor Pooled, Tensor KeyMask);
+public sealed record EncodedCaption(Tensor Tokens, Tensor Pooled, Tensor KeyMask)
+{
+    /// <summary>Rows selected by index (e.g. each caption repeated for several noisy points), keeping the graph.</summary>
+    public EncodedCaption Select(Tensor index) =>
+        new(Tokens.index_select(0, index), Pooled.index_select(0, index), KeyMask.index_select(0, index));
+}
 
 /// <summary>Small transformer over caption token ids ([pad] = 0 is masked out; [bos] is always present).</summary>
 public sealed class TextEncoder : Module<Tensor, EncodedCaption>

@@ -31,13 +31,23 @@ public sealed class StageKindCatalog
                 parameters[p.Name] = new StageParameterInfo(p.Name, Str("type") ?? "string", Str("default") ?? "",
                     Str("min"), Str("max"), Str("choices")?.Split(','), Str("description") ?? "");
             }
-            kinds[kind.Name] = new StageKindInfo(kind.Name, kind.Value.GetProperty("description").GetString() ?? "", parameters);
+            var inherits = kind.Value.TryGetProperty("inherits", out var parent) ? parent.GetString() : null;
+            kinds[kind.Name] = new StageKindInfo(kind.Name, kind.Value.GetProperty("description").GetString() ?? "", parameters, inherits);
+        }
+        // A kind that inherits takes every parameter of its parent it does not redeclare (soar extends sft).
+        foreach (var info in kinds.Values.Where(k => k.Inherits is not null).ToList())
+        {
+            if (!kinds.TryGetValue(info.Inherits!, out var parentInfo))
+                throw new InvalidOperationException($"stage-kinds.json: kind '{info.Name}' inherits unknown kind '{info.Inherits}'");
+            var merged = new Dictionary<string, StageParameterInfo>(parentInfo.Parameters, StringComparer.OrdinalIgnoreCase);
+            foreach (var (k, v) in info.Parameters) merged[k] = v;
+            kinds[info.Name] = info with { Parameters = merged };
         }
         return new StageKindCatalog(kinds);
     }
 }
 
-public sealed record StageKindInfo(string Name, string Description, IReadOnlyDictionary<string, StageParameterInfo> Parameters);
+public sealed record StageKindInfo(string Name, string Description, IReadOnlyDictionary<string, StageParameterInfo> Parameters, string? Inherits = null);
 
 public sealed record StageParameterInfo(string Name, string Type, string Default, string? Min, string? Max, string[]? Choices, string Description)
 {

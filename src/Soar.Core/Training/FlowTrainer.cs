@@ -73,7 +73,7 @@ public sealed class FlowTrainer
             }
             double loss = stepMetrics.GetValueOrDefault("loss");
             if (!double.IsFinite(loss))
-                throw new StageException("SOAR2101", $"the loss is {loss} at step {step + 1}; training stopped before the weights were damaged. Lower LearningRate or check the data.");
+                throw new StageException("SOAR2103", $"the loss is {loss} at step {step + 1}; training stopped before the weights were damaged. Lower LearningRate or check the data.");
             double gradNorm = _options.GradClip > 0
                 ? nn.utils.clip_grad_norm_(_model.parameters(), _options.GradClip)
                 : GradNorm();

@@ -48,7 +48,7 @@ public class SftStageTests : IDisposable
     {
         _h.Curate(count: 32);
         var e = Assert.Throws<StageException>(() => _h.Sft("sft", Params(("Steps", "2"), ("ResumeFrom", "nowhere")), "data"));
-        Assert.Equal("SOAR2003", e.Code);
+        Assert.Equal("SOAR2102", e.Code);
         Assert.Contains("nowhere", e.Message);
         Assert.False(File.Exists(_h.Dir.File("sft/checkpoint/model.safetensors")));
     }
@@ -58,7 +58,7 @@ public class SftStageTests : IDisposable
     {
         _h.Curate(count: 32);
         var e = Assert.Throws<StageException>(() => _h.Sft("sft", Params(("Steps", "20"), ("BatchSize", "8"), ("LearningRate", "1e30"), ("GradClip", "0")), "data"));
-        Assert.Equal("SOAR2101", e.Code);
+        Assert.Equal("SOAR2103", e.Code);
         Assert.Matches("at step [0-9]+", e.Message);
     }
 

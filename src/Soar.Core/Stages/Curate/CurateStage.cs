@@ -17,6 +17,9 @@ public sealed class CurateStage : IStage
     public const string ValidationSplit = "validation";
     public const string ManifestFileName = "dataset.json";
 
+    /// <summary>Undecodable rows named one by one in the log; the rest are only counted.</summary>
+    public const int MaxListedDrops = 20;
+
     public string Kind => "curate";
 
     public StageResult Run(StageContext context, CancellationToken cancellationToken)
@@ -32,18 +35,19 @@ public sealed class CurateStage : IStage
         using var train = writer.OpenSplit(context.OutputDir, TrainSplit);
         using var validation = writer.OpenSplit(context.OutputDir, ValidationSplit);
         var split = new ContentSplit(seed, validationFraction);
+        void Add(DatasetRecord row) => (split.IsValidation(row.ImageBytes) ? validation : train).Add(row);
 
         CurateCounts counts;
         string worldName;
         if (IsWorldName(source, out var world))
         {
             worldName = world.Name;
-            counts = FromWorld(context, world, seed, imageSize, row => (split.IsValidation(row.ImageBytes) ? validation : train).Add(row), cancellationToken);
+            counts = FromWorld(context, world, seed, imageSize, Add, cancellationToken);
         }
         else
         {
             worldName = "custom";
-            counts = FromPath(context, ResolveSourcePath(context, source), imageSize, row => (split.IsValidation(row.ImageBytes) ? validation : train).Add(row), cancellationToken);
+            counts = FromPath(context, ResolveSourcePath(context, source), imageSize, Add, cancellationToken);
         }
 
         if (counts.Kept == 0)
@@ -160,7 +164,8 @@ public sealed class CurateStage : IStage
                 catch (InvalidDataException e)
                 {
                     dropped++;
-                    context.Log.Warning("SOAR2101", $"skipped: {e.Message}");
+                    if (dropped <= MaxListedDrops)
+                        context.Log.Warning("SOAR2101", $"skipped: {e.Message}{(dropped == MaxListedDrops ? " (further undecodable rows are counted, not listed)" : "")}");
                     progress.Step((int)seen);
                     continue;
                 }

@@ -80,7 +80,7 @@ public static class TrainingStageRunner
             resume.LoadInto(model, trainer.Ema?.Model, trainer.Optimizer);
             startStep = (int)resume.State.Step;
             if (startStep > options.Steps)
-                throw new StageException("SOAR2004", $"stage '{context.Name}': the resume checkpoint is at step {startStep}, beyond Steps={options.Steps}");
+                throw new StageException("SOAR2104", $"stage '{context.Name}': the resume checkpoint is at step {startStep}, beyond Steps={options.Steps}");
         }
         var summary = trainer.Train(startStep, options.Steps, cancellationToken);
         CheckpointWriter.Save(checkpointDir, model, trainer.Ema?.Model, trainer.Optimizer, config, new TrainerState(options.Steps));
@@ -113,7 +113,7 @@ public static class TrainingStageRunner
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
         {
-            throw new StageException("SOAR2003", $"stage '{context.Name}': ResumeFrom='{raw}' cannot be resumed: {e.Message}", e);
+            throw new StageException("SOAR2102", $"stage '{context.Name}': ResumeFrom='{raw}' cannot be resumed: {e.Message}", e);
         }
     }
 

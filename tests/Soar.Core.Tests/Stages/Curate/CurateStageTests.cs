@@ -144,4 +144,29 @@ public sealed class CurateStageTests : IDisposable
         Assert.Equal("SOAR2003", e.Code);
         Assert.Contains("ImageSize >= 25", e.Message);
     }
+
+    [Fact]
+    public void CancelledRunLeavesNoShards()
+    {
+        var spec = new StageSpec { Name = "data", Kind = "curate", OutputDir = _dir.File("out") };
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => new CurateStage().Run(new StageContext(spec, new ConsoleStageLog("t", new StringWriter())), cts.Token));
+        Assert.Empty(Directory.GetFiles(_dir.File("out"), "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void ManyUndecodableRowsAreCountedButListedOnlyUpToTheCap()
+    {
+        var src = Directory.CreateDirectory(_dir.File("many")).FullName;
+        File.WriteAllBytes(Path.Combine(src, "ok.png"), ImageCodec.EncodePng(new RgbImage(8, 8)));
+        File.WriteAllText(Path.Combine(src, "bad.png"), "nope");
+        var lines = Enumerable.Range(0, 30).Select(i => "{\"file_name\": \"bad.png\", \"caption\": \"b\"}").Append("{\"file_name\": \"ok.png\", \"caption\": \"fine\"}");
+        File.WriteAllLines(Path.Combine(src, "metadata.jsonl"), lines);
+        var log = new StringWriter();
+        var result = Run(new() { ["Source"] = "many", ["ValidationFraction"] = "0" }, log);
+        Assert.Equal(30, result.Metrics["rows_dropped"]);
+        Assert.Equal(1, result.Metrics["rows_train"]);
+        Assert.Equal(CurateStage.MaxListedDrops, log.ToString().Split('\n').Count(l => l.Contains("SOAR2101")));
+    }
 }
