@@ -1,6 +1,7 @@
 using Soar.Core.Stages.Curate;
 using Soar.Core.Stages.Sample;
 using Soar.Core.Stages.Sft;
+using Soar.Core.Stages.Soar;
 
 namespace Soar.Core.Stages;
 
@@ -16,6 +17,7 @@ public sealed class StageRegistry
     public static StageRegistry Default { get; } = new StageRegistry()
         .Add("curate", () => new CurateStage())
         .Add("sft", () => new SftStage())
+        .Add("soar", () => new SoarStage())
         .Add("sample", () => new SampleStage());
 
     public IReadOnlyCollection<string> Kinds => _factories.Keys;

@@ -32,7 +32,17 @@ public sealed class KindCatalog
                     Text("min"), Text("max"), Text("choices")?.Split(',').Select(c => c.Trim()).ToArray());
             }
             var description = kind.Value.TryGetProperty("description", out var d) ? d.GetString() ?? "" : "";
-            kinds[kind.Name] = new KindInfo(kind.Name, description, parameters);
+            var inherits = kind.Value.TryGetProperty("inherits", out var i) ? i.GetString() : null;
+            kinds[kind.Name] = new KindInfo(kind.Name, description, parameters, inherits);
+        }
+        // A kind that inherits takes every parameter of its parent that it does not redeclare (soar extends sft).
+        foreach (var child in kinds.Values.Where(k => k.Inherits is not null).ToList())
+        {
+            if (!kinds.TryGetValue(child.Inherits!, out var parent))
+                throw new InvalidDataException($"stage-kinds.json: kind '{child.Name}' inherits unknown kind '{child.Inherits}'");
+            var merged = new Dictionary<string, ParameterRule>(parent.Parameters, StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, rule) in child.Parameters) merged[name] = rule;
+            kinds[child.Name] = child with { Parameters = merged };
         }
         return new KindCatalog(kinds);
     }

@@ -1,7 +1,7 @@
 namespace Soar.Pipeline.Tasks;
 
 /// <summary>One stage kind of the catalog and the parameters it accepts.</summary>
-public sealed record KindInfo(string Name, string Description, IReadOnlyDictionary<string, ParameterRule> Parameters)
+public sealed record KindInfo(string Name, string Description, IReadOnlyDictionary<string, ParameterRule> Parameters, string? Inherits = null)
 {
     /// <summary>Every parameter with the given values or the catalog default, under the catalog's spelling of each name.</summary>
     public SortedDictionary<string, string> Resolve(IReadOnlyDictionary<string, string> given)

@@ -34,6 +34,21 @@ public class KindCatalogTests
     }
 
     [Fact]
+    public void An_inheriting_kind_takes_the_parent_parameters_it_does_not_redeclare()
+    {
+        var catalog = KindCatalog.Parse("""
+            { "kinds": {
+              "train": { "parameters": { "Steps": { "type": "int", "default": "10" }, "Lr": { "type": "double", "default": "0.1" } } },
+              "finetune": { "inherits": "train", "parameters": { "Lr": { "type": "double", "default": "0.01" }, "Lambda": { "type": "double", "default": "1" } } }
+            } }
+            """);
+        var kind = catalog.Kinds["finetune"];
+        Assert.Equal(["Lambda", "Lr", "Steps"], kind.Parameters.Keys.Order());
+        Assert.Equal("0.01", kind.Parameters["Lr"].Default);
+        Assert.Throws<InvalidDataException>(() => KindCatalog.Parse("""{ "kinds": { "x": { "inherits": "nope", "parameters": {} } } }"""));
+    }
+
+    [Fact]
     public void A_catalog_without_kinds_is_rejected()
     {
         Assert.Throws<KeyNotFoundException>(() => KindCatalog.Parse("{}"));
