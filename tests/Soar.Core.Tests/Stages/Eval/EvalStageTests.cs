@@ -74,7 +74,7 @@ public class EvalStageTests : IDisposable
         _h.Sft("m", Params(("Steps", "2"), ("BatchSize", "8")), "data");
         Directory.CreateDirectory(_h.Dir.File("copy"));
         CopyFolder(_h.Dir.File("m"), _h.Dir.File("copy"));
-        _h.Run(new EvalStage(), "eval", Params([.. Small, ("PromptsPerTask", "3"), ("FrechetSamples", "0"), ("DriftMode", "coarse")]), "m", "copy");
+        _h.Run(new EvalStage(), "eval", Params([.. Small, ("PromptsPerTask", "2"), ("FrechetSamples", "0"), ("DriftMode", "coarse")]), "m", "copy");
         var metrics = JsonNode.Parse(File.ReadAllText(_h.Dir.File("eval/metrics.json")))!;
         Assert.Equal("ocr", metrics["metric"]!.GetValue<string>());
         var comparison = Assert.Single(metrics["comparisons"]!.AsArray())!;
