@@ -11,6 +11,7 @@ public static class SoarCommandLine
         var root = new RootCommand("soar: runs Soar.Pipeline stages, samples checkpoints and scaffolds .soarproj files.");
         root.Add(StageCommand.Create());
         root.Add(SampleCommand.Create());
+        root.Add(EvalCommand.Create());
         root.Add(InfoCommand.Create());
         root.Add(NewCommand.Create());
         return root;

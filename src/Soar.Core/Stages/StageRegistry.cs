@@ -1,4 +1,5 @@
 using Soar.Core.Stages.Curate;
+using Soar.Core.Stages.Eval;
 using Soar.Core.Stages.Sample;
 using Soar.Core.Stages.Sft;
 using Soar.Core.Stages.Soar;
@@ -18,7 +19,8 @@ public sealed class StageRegistry
         .Add("curate", () => new CurateStage())
         .Add("sft", () => new SftStage())
         .Add("soar", () => new SoarStage())
-        .Add("sample", () => new SampleStage());
+        .Add("sample", () => new SampleStage())
+        .Add("eval", () => new EvalStage());
 
     public IReadOnlyCollection<string> Kinds => _factories.Keys;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Soar.Core.Stages;
 
 namespace Soar.Pipeline.Tool.Commands;
@@ -27,41 +26,16 @@ public static class SampleCommand
         };
         command.SetAction((parse, ct) => CommandAction.Run(() =>
         {
-            var modelDir = parse.GetRequiredValue(model);
-            var outDir = Path.GetFullPath(parse.GetRequiredValue(output).FullName);
-            if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
-                throw new StageException("SOAR3002", $"--out {outDir} already exists and is not empty; choose a new folder or delete it");
-            var modelManifest = Path.Combine(modelDir.FullName, ContentHash.ManifestFileName);
-            if (!File.Exists(modelManifest))
-                throw new StageException("SOAR2007", $"--model {modelDir.FullName} is not a finished stage folder (no {ContentHash.ManifestFileName}); point it at a model stage's output, e.g. .soar/base");
-
+            var outDir = AdHocStage.PrepareOutput(parse.GetRequiredValue(output));
+            var input = AdHocStage.Input(parse.GetRequiredValue(model), "--model");
             var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             if (parse.GetValue(prompts) is { Length: > 0 } p) parameters["Prompts"] = string.Join('|', p);
-            if (parse.GetValue(count) is { } n) parameters["Count"] = n.ToString(CultureInfo.InvariantCulture);
-            if (parse.GetValue(steps) is { } s) parameters["Steps"] = s.ToString(CultureInfo.InvariantCulture);
-            if (parse.GetValue(cfg) is { } w) parameters["Cfg"] = w.ToString("R", CultureInfo.InvariantCulture);
-            if (parse.GetValue(seed) is { } z) parameters["Seed"] = z.ToString(CultureInfo.InvariantCulture);
-            if (parse.GetValue(device) is { } d) parameters["Device"] = d;
-
-            var temp = $"{outDir}.tmp-{Guid.NewGuid().ToString("N")[..8]}";
-            var spec = new StageSpec
-            {
-                Name = Path.GetFileName(outDir),
-                Kind = "sample",
-                OutputDir = temp,
-                Parameters = parameters,
-                Inputs = [new StageInput { Name = modelDir.Name, Kind = StageManifest.Load(modelManifest).Kind, Dir = modelDir.FullName }],
-            };
-            try
-            {
-                new StageRunner { ToolVersion = ToolInfo.Version }.Run(spec, new ConsoleStageLog(spec.Name), ct);
-                if (Directory.Exists(outDir)) Directory.Delete(outDir);
-                Directory.Move(temp, outDir);
-            }
-            finally
-            {
-                if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-            }
+            AdHocStage.Set(parameters, "Count", parse.GetValue(count));
+            AdHocStage.Set(parameters, "Steps", parse.GetValue(steps));
+            AdHocStage.Set(parameters, "Cfg", parse.GetValue(cfg));
+            AdHocStage.Set(parameters, "Seed", parse.GetValue(seed));
+            AdHocStage.Set(parameters, "Device", parse.GetValue(device));
+            AdHocStage.Run("sample", outDir, parameters, [input], ct);
             Console.WriteLine($"images written to {outDir}");
             return 0;
         }, ct));
