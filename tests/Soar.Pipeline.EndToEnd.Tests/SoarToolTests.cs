@@ -12,6 +12,7 @@ public sealed class SoarToolTests(ToolingFixture tooling)
     [InlineData("stage", "run", "--help")]
     [InlineData("stage", "kinds", "--help")]
     [InlineData("sample", "--help")]
+    [InlineData("eval", "--help")]
     [InlineData("info", "--help")]
     [InlineData("new", "--help")]
     public void Every_command_has_help(params string[] command)
