@@ -59,10 +59,12 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
 
         Log.LogMessage(MessageImportance.High, $"Stage '{stage.Name}' ({kind.Name}) running{(given.Count > 0 ? ": " + string.Join(" ", given.Select(p => $"{p.Key}={p.Value}")) : "")}");
         var temp = layout.NewTempDir(stage.Name);
+        var resumeDir = layout.ResumeDir(stage.Name, fingerprint);
+        layout.DeleteStaleResumeDirs(stage.Name, keep: resumeDir);
         Directory.CreateDirectory(temp);
         try
         {
-            StageSpecFile.Write(layout.Spec(stage.Name), stage.Name, kind.Name, Path.GetFullPath(ProjectFile), temp, given, inputs, fingerprint);
+            StageSpecFile.Write(layout.Spec(stage.Name), stage.Name, kind.Name, Path.GetFullPath(ProjectFile), temp, given, inputs, fingerprint, resumeDir);
             var exitCode = RunWorker(stage, layout);
             if (exitCode is null)
                 return Error(PipelineErrors.Cancelled, $"stage '{stage.Name}' was cancelled; its previous outputs are unchanged", stage);
@@ -73,6 +75,7 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
             var contentHash = ReadFinishedManifest(temp, fingerprint, stage);
             if (contentHash is null) return false;
             StageFolderSwap.Swap(temp, layout.StageDir(stage.Name));
+            layout.DeleteStaleResumeDirs(stage.Name, keep: null);
             var changed = FileStamp.WriteIfDifferent(layout.ContentStamp(stage.Name), contentHash + "\n");
             Log.LogMessage(MessageImportance.High, changed
                 ? $"Stage '{stage.Name}' ({kind.Name}) done: outputs {contentHash[..12]}"

@@ -8,4 +8,6 @@ public static class CheckpointLayout
     public const string Optimizer = "optimizer.safetensors";
     public const string Config = "config.json";
     public const string TrainerState = "trainer_state.json";
+    /// <summary>SHA-256 of every other file, so a damaged checkpoint is detected before it is resumed.</summary>
+    public const string Checksums = "checksums.json";
 }

@@ -51,6 +51,12 @@ public sealed class CheckpointReader
     }
 
     /// <summary>
+    /// Re-hashes every file listed in checksums.json; throws <see cref="InvalidDataException"/> naming the first file
+    /// that is missing or differs. A checkpoint written before checksums existed has nothing to verify.
+    /// </summary>
+    public void Verify() => CheckpointChecksums.Verify(Directory);
+
+    /// <summary>
     /// Copies the saved weights into <paramref name="model"/> and, when given, the EMA weights into <paramref name="ema"/>
     /// and the AdamW state into <paramref name="optimizer"/> (which must be built over <paramref name="model"/>'s parameters).
     /// </summary>

@@ -32,6 +32,7 @@ public static class CheckpointWriter
                 AdamWState.Save(Path.Combine(temp, CheckpointLayout.Optimizer), optimizer, model);
             DurableFile.WriteText(Path.Combine(temp, CheckpointLayout.Config), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             DurableFile.WriteText(Path.Combine(temp, CheckpointLayout.TrainerState), state.ToJson());
+            DurableFile.WriteText(Path.Combine(temp, CheckpointLayout.Checksums), CheckpointChecksums.Compute(temp).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             DurableFile.SyncDirectory(temp);
         }
         catch

@@ -23,6 +23,11 @@ public sealed class StageSpec
     public List<StageInput> Inputs { get; init; } = new();
     /// <summary>The stage fingerprint computed by the task (recorded in the manifest).</summary>
     public string? Fingerprint { get; init; }
+    /// <summary>
+    /// Optional folder, stable across attempts of the same fingerprint, where training stages keep periodic
+    /// checkpoints; a rerun after a crash resumes from it. Never part of the outputs.
+    /// </summary>
+    public string? ResumeDir { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -21,6 +21,20 @@ public sealed class StageLayout(string outputRoot)
     /// <summary>The content hash of the stage's outputs; rewritten only when it changes, so dependents rerun only then.</summary>
     public string ContentStamp(string stage) => Path.Combine(StampDir, stage + ".content");
     public string Spec(string stage) => Path.Combine(SpecDir, stage + ".json");
+    public string ResumeRoot => Path.Combine(OutputRoot, ".resume");
+    /// <summary>
+    /// Periodic checkpoints of a training stage survive a killed build here, keyed by the fingerprint so they are
+    /// only ever resumed by the very same run; deleted when the stage finishes.
+    /// </summary>
+    public string ResumeDir(string stage, string fingerprint) => Path.Combine(ResumeRoot, $"{stage}-{fingerprint[..16]}");
+
+    /// <summary>Deletes resume folders of this stage other than <paramref name="keep"/> (runs with other fingerprints).</summary>
+    public void DeleteStaleResumeDirs(string stage, string? keep)
+    {
+        if (!Directory.Exists(ResumeRoot)) return;
+        foreach (var dir in Directory.EnumerateDirectories(ResumeRoot, stage + "-*"))
+            if (!string.Equals(dir, keep, StringComparison.Ordinal)) Directory.Delete(dir, recursive: true);
+    }
     public string NewTempDir(string stage) => Path.Combine(OutputRoot, stage + TempMarker + Guid.NewGuid().ToString("N")[..8]);
 
     /// <summary>Deletes folders left by an interrupted run (temp outputs never moved in, old outputs never removed).</summary>

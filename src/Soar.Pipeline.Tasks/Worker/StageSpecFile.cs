@@ -8,7 +8,7 @@ public static class StageSpecFile
     public sealed record Input(string Name, string Kind, string Dir);
 
     public static void Write(string path, string name, string kind, string projectPath, string outputDir,
-        IReadOnlyDictionary<string, string> parameters, IReadOnlyList<Input> inputs, string fingerprint)
+        IReadOnlyDictionary<string, string> parameters, IReadOnlyList<Input> inputs, string fingerprint, string? resumeDir = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + ".tmp";
@@ -34,6 +34,7 @@ public static class StageSpecFile
             }
             json.WriteEndArray();
             json.WriteString("fingerprint", fingerprint);
+            if (resumeDir is not null) json.WriteString("resumeDir", resumeDir);
             json.WriteEndObject();
         }
         File.Move(temp, path, overwrite: true);

@@ -12,7 +12,11 @@ public sealed class StageHarness : IDisposable
     public TestDirectory Dir { get; } = new();
     public StringWriter Log { get; } = new();
 
-    public StageResult Run(IStage stage, string name, IReadOnlyDictionary<string, string> parameters, params string[] upstream)
+    public StageResult Run(IStage stage, string name, IReadOnlyDictionary<string, string> parameters, params string[] upstream) =>
+        Run(stage, name, parameters, upstream, resumeDir: null, log: null, CancellationToken.None);
+
+    public StageResult Run(IStage stage, string name, IReadOnlyDictionary<string, string> parameters, string[] upstream,
+        string? resumeDir, IStageLog? log, CancellationToken cancellationToken)
     {
         var spec = new StageSpec
         {
@@ -22,9 +26,10 @@ public sealed class StageHarness : IDisposable
             OutputDir = Dir.File(name),
             Parameters = new Dictionary<string, string>(parameters, StringComparer.OrdinalIgnoreCase),
             Inputs = upstream.Select(u => new StageInput { Name = u, Kind = "upstream", Dir = Dir.File(u) }).ToList(),
+            ResumeDir = resumeDir,
         };
         Directory.CreateDirectory(spec.OutputDir);
-        return stage.Run(new StageContext(spec, new ConsoleStageLog(name, Log)), CancellationToken.None);
+        return stage.Run(new StageContext(spec, log ?? new ConsoleStageLog(name, Log)), cancellationToken);
     }
 
     public string Curate(string name = "data", int count = 256, string world = "shapes") =>

@@ -35,7 +35,9 @@ public static class TrainingStageRunner
         FlowDiT model;
         CaptionTokenizer tokenizer;
         JsonObject? baseConfig = null;
-        var resume = OpenResumeTarget(context);
+        var interruption = context.Spec.ResumeDir is { } resumeDir ? new InterruptionCheckpoints(resumeDir) : null;
+        // An interrupted attempt of this very run wins over ResumeFrom: it holds the newer progress.
+        var resume = interruption?.TryOpen(context.Log) ?? OpenResumeTarget(context);
         if (resume is not null)
         {
             (var architecture, tokenizer) = TrainedModel.ReadArchitecture(resume.Config, resume.Directory);
@@ -70,9 +72,16 @@ public static class TrainingStageRunner
         // A resumed run keeps the record of the run it continues.
         var config = resume is not null ? resume.Config.DeepClone().AsObject() : BuildConfig(model.Config, tokenizer, options, objective.Name, datasetInput, dataset, baseInput, baseConfig);
         var checkpointDir = Path.Combine(context.OutputDir, TrainedModel.CheckpointFolder);
-        using var metrics = new MetricsLog(Path.Combine(context.OutputDir, LogsFolder));
+        var logsDir = Path.Combine(context.OutputDir, LogsFolder);
+        if (resume is not null) interruption?.RestoreMetrics(Path.Combine(logsDir, MetricsLog.JsonlFileName));
+        using var metrics = new MetricsLog(logsDir);
         trainer.OnMetrics = (step, values) => metrics.Record(step, values);
-        trainer.OnCheckpoint = step => CheckpointWriter.Save(checkpointDir, model, trainer.Ema?.Model, trainer.Optimizer, config, new TrainerState(step));
+        void SaveTo(string dir, int step) => CheckpointWriter.Save(dir, model, trainer.Ema?.Model, trainer.Optimizer, config, new TrainerState(step));
+        trainer.OnCheckpoint = step =>
+        {
+            if (interruption is not null) interruption.Save(dir => SaveTo(dir, step), metrics.JsonlPath);
+            else SaveTo(checkpointDir, step);
+        };
 
         int startStep = 0;
         if (resume is not null)
@@ -83,7 +92,7 @@ public static class TrainingStageRunner
                 throw new StageException("SOAR2104", $"stage '{context.Name}': the resume checkpoint is at step {startStep}, beyond Steps={options.Steps}");
         }
         var summary = trainer.Train(startStep, options.Steps, cancellationToken);
-        CheckpointWriter.Save(checkpointDir, model, trainer.Ema?.Model, trainer.Optimizer, config, new TrainerState(options.Steps));
+        SaveTo(checkpointDir, options.Steps);
 
         var result = new StageResult();
         int tail = Math.Max(1, summary.Losses.Count / 10);

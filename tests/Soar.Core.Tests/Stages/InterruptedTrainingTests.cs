@@ -1,0 +1,72 @@
+using Soar.Core.Stages;
+using Soar.Core.Stages.Sft;
+
+namespace Soar.Core.Tests.Stages;
+
+/// <summary>A training stage killed mid-run resumes from its last periodic checkpoint and ends where an unbroken run ends.</summary>
+public class InterruptedTrainingTests : IDisposable
+{
+    private readonly StageHarness _h = new();
+    private static readonly Dictionary<string, string> Common = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Steps"] = "6", ["BatchSize"] = "8", ["CheckpointEvery"] = "2", ["LogEvery"] = "1", ["EmaDecay"] = "0.9", ["Seed"] = "4",
+    };
+
+    /// <summary>Cancels the run once it has logged a given step, the way a killed worker stops mid-stage.</summary>
+    private sealed class StopAfter(int step, CancellationTokenSource cts, TextWriter writer) : IStageLog
+    {
+        private readonly ConsoleStageLog _inner = new("sft", writer);
+        public void Info(string message) => _inner.Info(message);
+        public void Warning(string code, string message) => _inner.Warning(code, message);
+        public void Progress(int s, int total, IReadOnlyDictionary<string, double> metrics, TimeSpan? eta)
+        {
+            _inner.Progress(s, total, metrics, eta);
+            if (s >= step) cts.Cancel();
+        }
+    }
+
+    private void Interrupt(string resumeDir, int atStep)
+    {
+        using var cts = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            _h.Run(new SftStage(), "attempt1", Common, ["data"], resumeDir, new StopAfter(atStep, cts, _h.Log), cts.Token));
+    }
+
+    [Fact]
+    public void Resumes_from_the_last_periodic_checkpoint_with_an_identical_result()
+    {
+        _h.Curate(count: 48);
+        _h.Sft("unbroken", Common, "data");
+        var resumeDir = _h.Dir.File("resume");
+        Interrupt(resumeDir, atStep: 5);
+        _h.Run(new SftStage(), "attempt2", Common, ["data"], resumeDir, null, CancellationToken.None);
+
+        Assert.Contains("at step 4", _h.Log.ToString());
+        foreach (var file in new[] { "model.safetensors", "ema.safetensors", "optimizer.safetensors" })
+            Assert.Equal(File.ReadAllBytes(_h.Dir.File($"unbroken/checkpoint/{file}")), File.ReadAllBytes(_h.Dir.File($"attempt2/checkpoint/{file}")));
+        // The resumed log holds every step once: 1-4 from the first attempt, 5-6 from the second.
+        var steps = File.ReadLines(_h.Dir.File("attempt2/logs/metrics.jsonl"))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()).ToList();
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, steps);
+    }
+
+    [Fact]
+    public void A_damaged_periodic_checkpoint_is_skipped_with_a_warning()
+    {
+        _h.Curate(count: 48);
+        _h.Sft("unbroken", Common, "data");
+        var resumeDir = _h.Dir.File("resume");
+        Interrupt(resumeDir, atStep: 3);
+        var weights = Path.Combine(resumeDir, "checkpoint", "model.safetensors");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(weights, bytes);
+
+        _h.Run(new SftStage(), "attempt2", Common, ["data"], resumeDir, null, CancellationToken.None);
+        Assert.Contains("SOAR2105", _h.Log.ToString());
+        Assert.Contains("model.safetensors", _h.Log.ToString());
+        Assert.Equal(File.ReadAllBytes(_h.Dir.File("unbroken/checkpoint/model.safetensors")), File.ReadAllBytes(_h.Dir.File("attempt2/checkpoint/model.safetensors")));
+    }
+
+    public void Dispose() => _h.Dispose();
+}
