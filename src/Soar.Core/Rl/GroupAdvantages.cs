@@ -18,6 +18,8 @@ public static class GroupAdvantages
         {
             var members = group.ToArray();
             var values = members.Select(i => rewards[i]).ToArray();
+            // An all-equal group carries no signal: exactly zero, not the rounding error of its mean.
+            if (values.All(v => v == values[0])) continue;
             double mean = values.Average();
             double std = globalStd ? batchStd : PopulationStd(values);
             foreach (var i in members) advantages[i] = Math.Clamp((rewards[i] - mean) / (std + Epsilon), -clip, clip);

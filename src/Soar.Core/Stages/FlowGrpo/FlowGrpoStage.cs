@@ -44,7 +44,7 @@ public sealed class FlowGrpoStage : IStage
         reference.to(device);
         var world = reader.Config["dataset"]?["world"]?.GetValue<string>();
 
-        var prompts = FlowGrpoPrompts.Resolve(context, world, datasetInput, architecture.ImageSize, options.Seed);
+        var prompts = FlowGrpoPrompts.Resolve(context, tokenizer, world, datasetInput, architecture.ImageSize, options.Seed);
         var reward = CreateReward(context, world);
         context.Log.Info($"policy from '{modelInput.Name}'{(useEma ? " (EMA weights)" : "")}: {policy.ParameterCount():N0} parameters; reward '{reward.Name}'; {prompts.Count} prompts; " +
             $"{options.Steps} steps of {options.PromptsPerStep} prompts x G={options.GroupSize}, T={options.SdeSteps} SDE steps (training on {options.TrainedTimesteps}); device {device.type}, {threads} threads");
