@@ -3,6 +3,7 @@ using System.Text.Json;
 using Soar.Core.Models;
 using Soar.Core.Objectives;
 using Soar.Core.Sampling;
+using Soar.Core.Text;
 using Soar.Core.Training;
 using static TorchSharp.torch;
 
@@ -21,6 +22,15 @@ public static class BenchmarkCommand
         int batch = int.Parse(Arg(args, "--batch", "32"));
         var output = Arg(args, "--out", Path.Combine("bench", "results", "latest.json"));
         set_num_threads(Environment.ProcessorCount);
+        if (int.TryParse(Arg(args, "--train-rss-steps", ""), out int rssSteps))
+        {
+            var preset = presets[0];
+            var (peak, perStep) = TrainingRssBenchmark.Run(preset, rssSteps, batch);
+            Console.WriteLine($"{"preset",-8}{"steps",8}{"batch",7}{"s/step",9}{"peak RSS MiB",14}");
+            Console.WriteLine($"{preset,-8}{rssSteps,8}{batch,7}{perStep,9:F3}{peak,14:F0}");
+            WriteJson(output, new { kind = "train-rss", preset, steps = rssSteps, batch, seconds_per_step = perStep, peak_rss_mib = peak, date = DateTime.UtcNow });
+            return 0;
+        }
 
         var rows = new List<BenchmarkRow>();
         foreach (var preset in presets)
@@ -28,29 +38,34 @@ public static class BenchmarkCommand
             manual_seed(0);
             var config = ModelConfig.FromPreset(preset, 32, 64, 24, 1.0);
             using var model = new FlowDiT(config);
-            var train = TimeTraining(model, batch, repeats);
+            var train = TimeTraining(model, new SftObjective(), batch, repeats);
+            var soar = TimeTraining(model, new SoarObjective(new SoarOptions()), batch, repeats);
             var sample = TimeSampling(model, 32, 20, 4.5, Math.Max(2, repeats / 2));
-            rows.Add(new BenchmarkRow(preset, model.ParameterCount(), batch, train, batch / train, sample.SecondsPerCall, 32 / sample.SecondsPerCall,
-                PeakRssMiB(), sample.RssGrowthMiB));
+            rows.Add(new BenchmarkRow(preset, model.ParameterCount(), batch, train, batch / train, soar, batch / soar, soar / train,
+                sample.SecondsPerCall, 32 / sample.SecondsPerCall, ProcessMemory.PeakRssMiB(), sample.RssGrowthMiB));
         }
 
-        Console.WriteLine($"{"preset",-8}{"params",12}{"train s/step",14}{"train img/s",13}{"sample s/32",13}{"sample img/s",14}{"peak RSS MiB",14}{"RSS growth MiB",16}");
+        Console.WriteLine($"{"preset",-8}{"params",12}{"sft s/step",12}{"sft img/s",11}{"soar s/step",13}{"soar img/s",12}{"soar/sft",10}{"sample s/32",13}{"sample img/s",14}{"peak RSS MiB",14}{"RSS growth MiB",16}");
         foreach (var r in rows)
-            Console.WriteLine($"{r.Preset,-8}{r.Parameters,12:N0}{r.TrainSecondsPerStep,14:F3}{r.TrainImagesPerSecond,13:F1}{r.SampleSecondsPerBatch,13:F2}{r.SampleImagesPerSecond,14:F1}{r.PeakRssMiB,14:F0}{r.SamplingRssGrowthMiB,16:F1}");
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-        var report = new { machine = Environment.MachineName, cores = Environment.ProcessorCount, threads = get_num_threads(), date = DateTime.UtcNow, batch, repeats, rows };
-        File.WriteAllText(output, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-        Console.WriteLine($"wrote {output}");
+            Console.WriteLine($"{r.Preset,-8}{r.Parameters,12:N0}{r.SftSecondsPerStep,12:F3}{r.SftImagesPerSecond,11:F1}{r.SoarSecondsPerStep,13:F3}{r.SoarImagesPerSecond,12:F1}{r.SoarToSftRatio,10:F2}{r.SampleSecondsPerBatch,13:F2}{r.SampleImagesPerSecond,14:F1}{r.PeakRssMiB,14:F0}{r.SamplingRssGrowthMiB,16:F1}");
+        WriteJson(output, new { kind = "throughput", machine = Environment.MachineName, cores = Environment.ProcessorCount, threads = get_num_threads(), date = DateTime.UtcNow, batch, repeats, rows });
         return 0;
     }
 
-    private static double TimeTraining(FlowDiT model, int batch, int repeats)
+    private static void WriteJson(string path, object report)
     {
-        var objective = new SftObjective();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"wrote {path}");
+    }
+
+    /// <summary>Median seconds of one optimizer step (forward, backward, AdamW) with the given objective.</summary>
+    private static double TimeTraining(FlowDiT model, ITrainingObjective objective, int batch, int repeats)
+    {
         var optimizer = optim.AdamW(model.parameters(), 1e-4);
         using var images = rand(batch, 3, 32, 32) * 2 - 1;
         using var ids = randint(2, 64, [batch, 24]);
-        using var empty = zeros([1, 24], dtype: ScalarType.Int64);
+        using var empty = TrainedModel.EmptyIds(BenchTokenizer, 1, CPU);
         var times = new List<double>();
         for (int i = 0; i < repeats + 2; i++)
         {
@@ -71,7 +86,7 @@ public static class BenchmarkCommand
     {
         model.eval();
         using var ids = randint(2, 64, [count, 24]);
-        using var empty = zeros([1, 24], dtype: ScalarType.Int64);
+        using var empty = TrainedModel.EmptyIds(BenchTokenizer, 1, CPU);
         var times = new List<double>();
         double rssAfterFirst = 0;
         for (int i = 0; i < repeats + 1; i++)
@@ -79,21 +94,15 @@ public static class BenchmarkCommand
             using var noise = randn(count, 3, 32, 32);
             var clock = Stopwatch.StartNew();
             using var result = EulerSampler.Sample(model, noise, ids, empty, steps, cfg);
-            if (i == 0) rssAfterFirst = CurrentRssMiB(); else times.Add(clock.Elapsed.TotalSeconds);
+            if (i == 0) rssAfterFirst = ProcessMemory.CurrentRssMiB(); else times.Add(clock.Elapsed.TotalSeconds);
         }
-        return (Median(times), CurrentRssMiB() - rssAfterFirst);
+        return (Median(times), ProcessMemory.CurrentRssMiB() - rssAfterFirst);
     }
+
+    // A 64-word vocabulary like the worlds' (only its size matters for speed).
+    private static readonly CaptionTokenizer BenchTokenizer = CaptionTokenizer.Build(Enumerable.Range(0, 26).Select(i => $"w{i}"), 24);
 
     private static double Median(List<double> xs) { xs.Sort(); return xs.Count % 2 == 1 ? xs[xs.Count / 2] : (xs[xs.Count / 2 - 1] + xs[xs.Count / 2]) / 2; }
-
-    private static double CurrentRssMiB() => ReadStatus("VmRSS:");
-    private static double PeakRssMiB() => ReadStatus("VmHWM:");
-
-    private static double ReadStatus(string key)
-    {
-        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(key));
-        return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
-    }
 
     private static string Arg(string[] args, string name, string fallback)
     {
@@ -102,5 +111,5 @@ public static class BenchmarkCommand
     }
 }
 
-public sealed record BenchmarkRow(string Preset, long Parameters, int Batch, double TrainSecondsPerStep, double TrainImagesPerSecond,
-    double SampleSecondsPerBatch, double SampleImagesPerSecond, double PeakRssMiB, double SamplingRssGrowthMiB);
+public sealed record BenchmarkRow(string Preset, long Parameters, int Batch, double SftSecondsPerStep, double SftImagesPerSecond,
+    double SoarSecondsPerStep, double SoarImagesPerSecond, double SoarToSftRatio, double SampleSecondsPerBatch, double SampleImagesPerSecond, double PeakRssMiB, double SamplingRssGrowthMiB);

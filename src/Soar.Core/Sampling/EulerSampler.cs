@@ -1,3 +1,4 @@
+using Soar.Core.Devices;
 using Soar.Core.Flow;
 using Soar.Core.Models;
 using static TorchSharp.torch;
@@ -17,7 +18,9 @@ public static class EulerSampler
         Func<int, Tensor, Tensor?>? onStep = null, CancellationToken cancellationToken = default)
     {
         var schedule = RectifiedFlow.EulerSchedule(steps, model.Config.TimestepShift);
-        return Integrate(model, noise, ids, emptyIds, schedule, 0, steps, cfgScale, onStep, cancellationToken);
+        var result = Integrate(model, noise, ids, emptyIds, schedule, 0, steps, cfgScale, onStep, cancellationToken);
+        NativeHeap.Trim();
+        return result;
     }
 
     /// <summary>Runs Euler steps [from, to) of a schedule; the state returned lives outside any dispose scope.</summary>

@@ -1,0 +1,5 @@
+namespace Soar.Core.Stages.Eval;
+
+/// <summary>A finished evaluation: its settings, prompt set and every arm's results (what metrics.json and report.html show).</summary>
+public sealed record EvalRun(string Stage, string World, string? Metric, IReadOnlyList<EvalPrompt> Prompts, int SamplesPerPrompt,
+    IReadOnlyDictionary<string, string> Settings, IReadOnlyList<ArmResult> Arms, long Seed);

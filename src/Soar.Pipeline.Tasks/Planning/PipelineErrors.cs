@@ -1,0 +1,19 @@
+namespace Soar.Pipeline.Tasks;
+
+/// <summary>The SOAR1xxx codes of the build side (README lists them).</summary>
+public static class PipelineErrors
+{
+    public const string UnknownKind = "SOAR1001";
+    public const string UnknownParameter = "SOAR1002";
+    public const string BadValue = "SOAR1003";
+    public const string MissingUpstream = "SOAR1004";
+    public const string Cycle = "SOAR1005";
+    public const string DuplicateStage = "SOAR1006";
+    public const string MissingKind = "SOAR1007";
+    public const string BadStageName = "SOAR1008";
+    public const string UpstreamNotBuilt = "SOAR1010";
+    public const string WorkerFailed = "SOAR1011";
+    public const string WorkerOutputInvalid = "SOAR1012";
+    public const string WorkerNotFound = "SOAR1013";
+    public const string Cancelled = "SOAR1014";
+}

@@ -1,0 +1,17 @@
+namespace Soar.Pipeline.Tasks;
+
+/// <summary>One &lt;Stage&gt; item as the project wrote it, with where it was written.</summary>
+public sealed record StageDeclaration(
+    string Name,
+    string Kind,
+    IReadOnlyList<string> Upstream,
+    IReadOnlyDictionary<string, string> Parameters,
+    string File,
+    int Line)
+{
+    /// <summary>Item metadata with a meaning of their own; every other custom metadata is a parameter.</summary>
+    public static readonly IReadOnlyCollection<string> ReservedMetadata = ["Kind", "Upstream"];
+
+    public static IReadOnlyList<string> SplitUpstream(string? upstream) =>
+        (upstream ?? "").Split(';').Select(u => u.Trim()).Where(u => u.Length > 0).ToList();
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Soar.Core.Stages;
+
+namespace Soar.Pipeline.Tool.Commands;
+
+/// <summary>`soar stage run spec.json` (the worker the build launches) and `soar stage kinds`.</summary>
+public static class StageCommand
+{
+    public static Command Create()
+    {
+        var stage = new Command("stage", "Run one pipeline stage or list the stage kinds.");
+
+        var spec = new Argument<FileInfo>("spec") { Description = "Stage spec JSON written by the Soar.Pipeline build task." };
+        var run = new Command("run", "Run one stage from its spec; writes the outputs and manifest.json into the spec's outputDir.") { spec };
+        run.SetAction((parse, ct) => CommandAction.Run(() =>
+        {
+            var file = parse.GetRequiredValue(spec);
+            if (!file.Exists)
+                throw new StageException("SOAR2001", $"stage spec {file.FullName} does not exist");
+            var loaded = StageSpec.Load(file.FullName);
+            new StageRunner { ToolVersion = ToolInfo.Version }.Run(loaded, new ConsoleStageLog(loaded.Name), ct);
+            return 0;
+        }, ct));
+        stage.Add(run);
+
+        var kinds = new Command("kinds", "List the stage kinds and their parameters (from stage-kinds.json).");
+        kinds.SetAction((parse, ct) => CommandAction.Run(() =>
+        {
+            foreach (var kind in StageKindCatalog.Default.Kinds.Values)
+            {
+                var implemented = StageRegistry.Default.Contains(kind.Name) ? "" : " (not implemented in this build)";
+                Console.WriteLine($"{kind.Name}{implemented}: {kind.Description}");
+                foreach (var p in kind.Parameters.Values)
+                {
+                    var range = p.Choices is { } c ? $" one of {string.Join("|", c)}" : (p.Min, p.Max) switch
+                    {
+                        (null, null) => "",
+                        (var min, null) => $" >= {min}",
+                        (null, var max) => $" <= {max}",
+                        var (min, max) => $" in [{min}, {max}]",
+                    };
+                    Console.WriteLine($"  {p.Name} ({p.Type}{range}, default {p.Default}): {p.Description}");
+                }
+            }
+            return 0;
+        }, ct));
+        stage.Add(kinds);
+        return stage;
+    }
+}

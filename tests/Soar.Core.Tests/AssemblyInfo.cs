@@ -1,0 +1,3 @@
+// libtorch already uses every core inside one test; running test classes side by side oversubscribes the CPU
+// (OpenMP threads spin) and makes the suite several times slower, so classes run one after another.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
