@@ -2,6 +2,7 @@ using System.Text.Json;
 using Soar.Core.Models;
 using Soar.Core.Stages;
 using Soar.Core.Stages.Curate;
+using Soar.Core.Stages.Eval;
 using Soar.Core.Stages.FlowGrpo;
 using Soar.Core.Stages.Soar;
 using static TorchSharp.torch;
@@ -66,6 +67,19 @@ public class FlowGrpoStageTests : IDisposable
         using var rl = TrainedModel.Load(_h.Dir.File("rl"), CPU);
         foreach (var (a, b) in soar.Network.parameters().Zip(rl.Network.parameters())) Assert.True(a.allclose(b, 0, 0));
         Assert.Equal(["sft", "soar", "flow-grpo"], rl.Config["lineage"]!.AsArray().Select(e => e!["objective"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void The_default_reward_is_the_worlds_metric_and_eval_compares_sft_soar_and_flow_grpo()
+    {
+        Base();
+        _h.Run(new SoarStage(), "soar", Params(("Steps", "1"), ("BatchSize", "4"), ("TrajectoryLength", "1"), ("NumSamplingSteps", "4"), ("Threads", "1"), ("Device", "cpu")), "data", "sft");
+        var rl = _h.Run(new FlowGrpoStage(), "rl", Params(Quick), "soar");
+        Assert.Equal("geneval", rl.Notes["reward"]);
+        Assert.InRange(rl.Metrics["final_reward"], 0, 1);
+        _h.Run(new EvalStage(), "eval", Params(("PromptsPerTask", "1"), ("SamplesPerPrompt", "1"), ("Steps", "4"), ("DriftSteps", "0.5"), ("DriftSamples", "1"), ("FrechetSamples", "0"), ("Device", "cpu")), "sft", "soar", "rl", "data");
+        var metrics = JsonDocument.Parse(File.ReadAllText(_h.Dir.File("eval/metrics.json"))).RootElement;
+        Assert.Equal(["sft", "soar", "rl"], metrics.GetProperty("arms").EnumerateArray().Select(a => a.GetProperty("name").GetString()));
     }
 
     [Fact]
