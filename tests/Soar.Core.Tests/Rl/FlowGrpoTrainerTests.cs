@@ -4,9 +4,14 @@ using static TorchSharp.torch;
 
 namespace Soar.Core.Tests.Rl;
 
-public class FlowGrpoTrainerTests
+public class FlowGrpoTrainerTests : IDisposable
 {
-    public FlowGrpoTrainerTests() => set_num_threads(1); // two spinning threads on a shared 2-core machine run slower than one
+    private readonly int _threads = get_num_threads();
+
+    // Two spinning threads on a shared 2-core machine run several times slower than one.
+    public FlowGrpoTrainerTests() => set_num_threads(1);
+
+    public void Dispose() => set_num_threads(_threads);
 
     /// <summary>Reference settings (a, clip, beta, CFG, advantages) with a short schedule and small groups.</summary>
     private static FlowGrpoOptions Small(int steps, double lr, double beta, int groupSize = 4) => new()
