@@ -1,4 +1,3 @@
-using Soar.Core.Models;
 using static TorchSharp.torch;
 
 namespace Soar.Core.Rl;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Soar.Core.Checkpoints;
-using Soar.Core.Data;
 using Soar.Core.Devices;
 using Soar.Core.Logging;
 using Soar.Core.Models;
@@ -9,7 +8,6 @@ using Soar.Core.Rewards;
 using Soar.Core.Rl;
 using Soar.Core.Stages.Curate;
 using Soar.Core.Stages.Training;
-using Soar.Core.Worlds;
 using TorchSharp;
 
 namespace Soar.Core.Stages.FlowGrpo;
