@@ -10,8 +10,9 @@ using static TorchSharp.torch;
 namespace Soar.Bench;
 
 /// <summary>
-/// `dotnet run -c Release --project bench/Soar.Bench -- [--presets tiny,small] [--repeats 5] [--out bench/results/latest.json]`
-/// Prints a table of training and sampling throughput per preset (medians of repeats) and writes JSON.
+/// `dotnet run -c Release --project bench/Soar.Bench -- [--presets tiny,small] [--repeats 5] [--flow-grpo-repeats 3] [--threads N] [--out bench/results/latest.json]`
+/// Prints a table of training and sampling throughput per preset (medians of repeats), then the Flow-GRPO rollout and
+/// training-step speed (--flow-grpo-repeats 0 skips it), and writes JSON.
 /// </summary>
 public static class BenchmarkCommand
 {
@@ -20,8 +21,10 @@ public static class BenchmarkCommand
         var presets = Arg(args, "--presets", "tiny,small").Split(',');
         int repeats = int.Parse(Arg(args, "--repeats", "5"));
         int batch = int.Parse(Arg(args, "--batch", "32"));
+        int grpoRepeats = int.Parse(Arg(args, "--flow-grpo-repeats", "3"));
         var output = Arg(args, "--out", Path.Combine("bench", "results", "latest.json"));
-        set_num_threads(Environment.ProcessorCount);
+        // --threads 1 gives steadier numbers on a machine shared with other jobs (spinning threads stall each other).
+        set_num_threads(int.Parse(Arg(args, "--threads", Environment.ProcessorCount.ToString())));
         if (int.TryParse(Arg(args, "--train-rss-steps", ""), out int rssSteps))
         {
             var preset = presets[0];
@@ -48,7 +51,15 @@ public static class BenchmarkCommand
         Console.WriteLine($"{"preset",-8}{"params",12}{"sft s/step",12}{"sft img/s",11}{"soar s/step",13}{"soar img/s",12}{"soar/sft",10}{"sample s/32",13}{"sample img/s",14}{"peak RSS MiB",14}{"RSS growth MiB",16}");
         foreach (var r in rows)
             Console.WriteLine($"{r.Preset,-8}{r.Parameters,12:N0}{r.SftSecondsPerStep,12:F3}{r.SftImagesPerSecond,11:F1}{r.SoarSecondsPerStep,13:F3}{r.SoarImagesPerSecond,12:F1}{r.SoarToSftRatio,10:F2}{r.SampleSecondsPerBatch,13:F2}{r.SampleImagesPerSecond,14:F1}{r.PeakRssMiB,14:F0}{r.SamplingRssGrowthMiB,16:F1}");
-        WriteJson(output, new { kind = "throughput", machine = Environment.MachineName, cores = Environment.ProcessorCount, threads = get_num_threads(), date = DateTime.UtcNow, batch, repeats, rows });
+        var grpo = grpoRepeats > 0 ? presets.Select(p => FlowGrpoBenchmark.Run(p, grpoRepeats)).ToList() : [];
+        if (grpo.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"{"flow-grpo",-10}{"rollouts",9}{"T",4}{"trained",9}{"rollout s",11}{"rollout img/s",15}{"train s/step",14}");
+            foreach (var r in grpo)
+                Console.WriteLine($"{r.Preset,-10}{r.RolloutsPerStep,9}{r.SdeSteps,4}{r.TrainedTimesteps,9}{r.RolloutSecondsPerBatch,11:F2}{r.RolloutImagesPerSecond,15:F1}{r.TrainSecondsPerStep,14:F2}");
+        }
+        WriteJson(output, new { kind = "throughput", machine = Environment.MachineName, cores = Environment.ProcessorCount, threads = get_num_threads(), date = DateTime.UtcNow, batch, repeats, rows, flow_grpo = grpo });
         return 0;
     }
 

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using Soar.Core.Models;
+using Soar.Core.Rewards;
+using Soar.Core.Rl;
+using Soar.Core.Stages;
+using Soar.Core.Text;
+using Soar.Core.Training;
+using Soar.Core.Worlds;
+using static TorchSharp.torch;
+
+namespace Soar.Bench;
+
+/// <summary>
+/// Flow-GRPO speed of one preset at the stage defaults (2 prompts x G = 8 rollouts, T = 10 SDE steps with CFG,
+/// training on 9 transitions in 2 mini-batches with the KL reference): rollout images/s (the whole batch in one
+/// sampler call) and seconds per training step (all optimizer steps of one RL step). Medians of repeats.
+/// </summary>
+public static class FlowGrpoBenchmark
+{
+    public static FlowGrpoRow Run(string preset, int repeats)
+    {
+        var world = WorldCatalog.Get("shapes");
+        var prompts = world.Sample(0, 64, 32).Select(s => RewardPrompt.From(s.Prompt)).DistinctBy(p => p.Caption).ToArray();
+        var tokenizer = CaptionTokenizer.Build(prompts.Select(p => p.Caption));
+        manual_seed(0);
+        var config = ModelConfig.FromPreset(preset, 32, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, 1.0);
+        using var policy = new FlowDiT(config);
+        using var reference = new FlowDiT(config);
+        reference.load_state_dict(policy.state_dict());
+        var options = new FlowGrpoOptions { Steps = repeats + 1 };
+        var reward = new RedPixelReward(); // nearly free, so the timings are the model's
+        var trainer = new FlowGrpoTrainer(policy, reference, reward, prompts, tokenizer, options, new ConsoleStageLog("bench"));
+        var rolloutTimes = new List<double>();
+        var updateTimes = new List<double>();
+        for (int step = 0; step <= repeats; step++)
+        {
+            using var scope = NewDisposeScope();
+            var clock = Stopwatch.StartNew();
+            var (rollout, chosen) = trainer.Collect(step);
+            double sampling = clock.Elapsed.TotalSeconds;
+            using (rollout)
+            {
+                var expanded = Enumerable.Range(0, (int)rollout.BatchSize).Select(i => chosen[i / options.GroupSize]).ToArray();
+                var rewards = reward.Score(TrainingSet.ToImages(rollout.Images), expanded);
+                var advantages = GroupAdvantages.Compute(expanded.Select(p => p.Caption).ToArray(), rewards, options.GlobalStd, options.AdvantageClip);
+                clock.Restart();
+                trainer.Update(step, rollout, trainer.Ids(step), advantages);
+                double update = clock.Elapsed.TotalSeconds;
+                if (step == 0) continue; // the first step warms up allocators
+                rolloutTimes.Add(sampling);
+                updateTimes.Add(update);
+            }
+        }
+        double rolloutSeconds = Median(rolloutTimes);
+        return new FlowGrpoRow(preset, policy.ParameterCount(), options.RolloutsPerStep, options.SdeSteps, options.TrainedTimesteps,
+            rolloutSeconds, options.RolloutsPerStep / rolloutSeconds, Median(updateTimes));
+    }
+
+    private static double Median(List<double> xs) { xs.Sort(); return xs.Count % 2 == 1 ? xs[xs.Count / 2] : (xs[xs.Count / 2 - 1] + xs[xs.Count / 2]) / 2; }
+}
+
+public sealed record FlowGrpoRow(string Preset, long Parameters, int RolloutsPerStep, int SdeSteps, int TrainedTimesteps,
+    double RolloutSecondsPerBatch, double RolloutImagesPerSecond, double TrainSecondsPerStep);

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Soar.Core.Models;
+using Soar.Core.Stages;
+using Soar.Core.Stages.Curate;
+using Soar.Core.Stages.Eval;
+using Soar.Core.Stages.FlowGrpo;
+using Soar.Core.Stages.Soar;
+using static TorchSharp.torch;
+
+namespace Soar.Core.Tests.Stages.FlowGrpo;
+
+public class FlowGrpoStageTests : IDisposable
+{
+    private readonly StageHarness _h = new();
+
+    /// <summary>Parameters in order; a later value overrides an earlier one.</summary>
+    private static Dictionary<string, string> Params(params (string Key, string Value)[] p)
+    {
+        var d = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in p) d[k] = v;
+        return d;
+    }
+
+    private static readonly (string, string)[] Quick =
+        [("Steps", "2"), ("PromptsPerStep", "2"), ("GroupSize", "2"), ("SdeSteps", "3"), ("Threads", "1"), ("Device", "cpu")];
+
+    /// <summary>A 16 px shapes dataset and a 2-step SFT model on it.</summary>
+    private void Base()
+    {
+        _h.Run(new CurateStage(), "data", Params(("Source", "shapes"), ("Count", "32"), ("ImageSize", "16"), ("ValidationFraction", "0.1")));
+        _h.Sft("sft", Params(("Steps", "2"), ("BatchSize", "8"), ("Threads", "1"), ("Device", "cpu")), "data");
+    }
+
+    [Fact]
+    public void After_sft_it_writes_a_checkpoint_the_next_stages_load_and_logs_every_step()
+    {
+        Base();
+        var result = _h.Run(new FlowGrpoStage(), "rl", Params([.. Quick, ("Reward", "red")]), "sft");
+        Assert.True(double.IsFinite(result.Metrics["final_reward"]));
+        Assert.True(result.Metrics["rollout_images_per_s"] > 0);
+
+        using var model = TrainedModel.Load(_h.Dir.File("rl"), CPU);
+        Assert.Equal("shapes", model.World);
+        Assert.Equal("flow-grpo", model.Config["objective"]!.GetValue<string>());
+        Assert.Equal("red", model.Config["reward"]!.GetValue<string>());
+        Assert.Equal(["sft", "flow-grpo"], model.Config["lineage"]!.AsArray().Select(e => e!["objective"]!.GetValue<string>()));
+
+        var lines = File.ReadAllLines(_h.Dir.File("rl/logs/metrics.jsonl"));
+        Assert.Equal(2, lines.Length);
+        var first = JsonDocument.Parse(lines[0]).RootElement;
+        foreach (var key in new[] { "reward_mean", "reward_std", "kl", "clip_frac", "entropy", "approx_kl", "zero_std_groups", "rollout_images_per_s" })
+            Assert.True(first.TryGetProperty(key, out _), $"metrics.jsonl lacks {key}");
+
+        _h.Sample("samples", Params(("Count", "2"), ("Steps", "2"), ("Device", "cpu")), "rl");
+        Assert.True(File.Exists(_h.Dir.File("samples/grid.png")));
+    }
+
+    [Fact]
+    public void It_follows_a_soar_stage_and_starts_from_its_weights()
+    {
+        Base();
+        _h.Run(new SoarStage(), "soar", Params(("Steps", "1"), ("BatchSize", "4"), ("TrajectoryLength", "1"), ("NumSamplingSteps", "4"), ("Threads", "1"), ("Device", "cpu")), "data", "sft");
+        // Learning rate 0: the policy must come out exactly as the soar model went in.
+        _h.Run(new FlowGrpoStage(), "rl", Params([.. Quick, ("Reward", "red"), ("LearningRate", "0"), ("WeightDecay", "0")]), "soar", "data");
+        Assert.Equal(File.ReadAllBytes(_h.Dir.File("soar/checkpoint/model.safetensors")).Length, File.ReadAllBytes(_h.Dir.File("rl/checkpoint/model.safetensors")).Length);
+        using var soar = TrainedModel.Load(_h.Dir.File("soar"), CPU);
+        using var rl = TrainedModel.Load(_h.Dir.File("rl"), CPU);
+        foreach (var (a, b) in soar.Network.parameters().Zip(rl.Network.parameters())) Assert.True(a.allclose(b, 0, 0));
+        Assert.Equal(["sft", "soar", "flow-grpo"], rl.Config["lineage"]!.AsArray().Select(e => e!["objective"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void The_default_reward_is_the_worlds_metric_and_eval_compares_sft_soar_and_flow_grpo()
+    {
+        Base();
+        _h.Run(new SoarStage(), "soar", Params(("Steps", "1"), ("BatchSize", "4"), ("TrajectoryLength", "1"), ("NumSamplingSteps", "4"), ("Threads", "1"), ("Device", "cpu")), "data", "sft");
+        var rl = _h.Run(new FlowGrpoStage(), "rl", Params(Quick), "soar");
+        Assert.Equal("geneval", rl.Notes["reward"]);
+        Assert.InRange(rl.Metrics["final_reward"], 0, 1);
+        _h.Run(new EvalStage(), "eval", Params(("PromptsPerTask", "1"), ("SamplesPerPrompt", "1"), ("Steps", "4"), ("DriftSteps", "0.5"), ("DriftSamples", "1"), ("FrechetSamples", "0"), ("Device", "cpu")), "sft", "soar", "rl", "data");
+        var metrics = JsonDocument.Parse(File.ReadAllText(_h.Dir.File("eval/metrics.json"))).RootElement;
+        Assert.Equal(["sft", "soar", "rl"], metrics.GetProperty("arms").EnumerateArray().Select(a => a.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public void A_reward_that_cannot_tell_images_apart_is_reported_as_collapse_and_stops_the_run()
+    {
+        Base();
+        var script = _h.Dir.File("constant.sh");
+        File.WriteAllText(script, "#!/bin/sh\necho 0.5\n");
+        var e = Assert.Throws<StageException>(() => _h.Run(new FlowGrpoStage(), "rl",
+            Params([.. Quick, ("Steps", "5"), ("Reward", $"command:sh {script}"), ("CollapsePatience", "2"), ("Prompts", "dataset")]), "sft", "data"));
+        Assert.Equal("SOAR2512", e.Code);
+        Assert.Contains("warning SOAR2511", _h.Log.ToString());
+    }
+
+    [Fact]
+    public void Bad_settings_are_rejected_with_the_parameter_named()
+    {
+        Base();
+        var e = Assert.Throws<StageException>(() => _h.Run(new FlowGrpoStage(), "rl", Params([.. Quick, ("Reward", "red"), ("MiniBatches", "9")]), "sft"));
+        Assert.Equal("SOAR2501", e.Code);
+        Assert.Contains("MiniBatches", e.Message);
+        var reward = Assert.Throws<StageException>(() => _h.Run(new FlowGrpoStage(), "rl2", Params([.. Quick, ("Reward", "sharpness")]), "sft"));
+        Assert.Equal("SOAR2502", reward.Code);
+        var prompts = Assert.Throws<StageException>(() => _h.Run(new FlowGrpoStage(), "rl3", Params([.. Quick, ("Reward", "red"), ("Prompts", "a purple dragon")]), "sft"));
+        Assert.Equal("SOAR2503", prompts.Code);
+        Assert.Contains("a purple dragon", prompts.Message);
+        var missing = Assert.Throws<StageException>(() => _h.Run(new FlowGrpoStage(), "rl4", Params([.. Quick, ("Reward", "red")]), "data"));
+        Assert.Equal("SOAR1004", missing.Code);
+    }
+
+    public void Dispose() => _h.Dispose();
+}
