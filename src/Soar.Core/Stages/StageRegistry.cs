@@ -1,5 +1,6 @@
 using Soar.Core.Stages.Curate;
 using Soar.Core.Stages.Eval;
+using Soar.Core.Stages.FlowGrpo;
 using Soar.Core.Stages.Sample;
 using Soar.Core.Stages.Sft;
 using Soar.Core.Stages.Soar;
@@ -20,6 +21,7 @@ public sealed class StageRegistry
         .Add("sft", () => new SftStage())
         .Add("soar", () => new SoarStage())
         .Add("sample", () => new SampleStage())
+        .Add("flow-grpo", () => new FlowGrpoStage())
         .Add("eval", () => new EvalStage());
 
     public IReadOnlyCollection<string> Kinds => _factories.Keys;
