@@ -32,8 +32,10 @@ public sealed class StageLayout(string outputRoot)
     public void DeleteStaleResumeDirs(string stage, string? keep)
     {
         if (!Directory.Exists(ResumeRoot)) return;
-        foreach (var dir in Directory.EnumerateDirectories(ResumeRoot, stage + "-*"))
-            if (!string.Equals(dir, keep, StringComparison.Ordinal)) Directory.Delete(dir, recursive: true);
+        // Exactly "<stage>-<16 hex>", so stage "base" never touches the folders of a stage called "base-2".
+        var own = new System.Text.RegularExpressions.Regex("^" + System.Text.RegularExpressions.Regex.Escape(stage) + "-[0-9a-f]{16}$");
+        foreach (var dir in Directory.EnumerateDirectories(ResumeRoot))
+            if (own.IsMatch(Path.GetFileName(dir)) && !string.Equals(dir, keep, StringComparison.Ordinal)) Directory.Delete(dir, recursive: true);
     }
     public string NewTempDir(string stage) => Path.Combine(OutputRoot, stage + TempMarker + Guid.NewGuid().ToString("N")[..8]);
 

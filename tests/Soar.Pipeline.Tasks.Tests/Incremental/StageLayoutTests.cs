@@ -42,4 +42,26 @@ public class StageLayoutTests
         Assert.Equal("/p/.soar/.stamps/base.content", layout.ContentStamp("base"));
         Assert.Matches(@"^/p/\.soar/base\.tmp-[0-9a-f]{8}$", layout.NewTempDir("base"));
     }
+
+    [Fact]
+    public void Resume_folders_are_keyed_by_fingerprint_and_stale_ones_are_deleted()
+    {
+        using var temp = new TempFolder();
+        var layout = new StageLayout(temp.Path);
+        var fingerprint = new string('a', 64);
+        var current = layout.ResumeDir("base", fingerprint);
+        Assert.Equal(Path.Combine(temp.Path, ".resume", "base-aaaaaaaaaaaaaaaa"), current);
+        temp.File(".resume/base-aaaaaaaaaaaaaaaa/checkpoint/model.safetensors", "x");
+        temp.File(".resume/base-bbbbbbbbbbbbbbbb/checkpoint/model.safetensors", "old run");
+        temp.File(".resume/based-cccccccccccccccc/checkpoint/model.safetensors", "another stage");
+        temp.File(".resume/base-2-dddddddddddddddd/checkpoint/model.safetensors", "a stage named base-2");
+
+        layout.DeleteStaleResumeDirs("base", keep: current);
+        Assert.Equal(["base-2-dddddddddddddddd", "base-aaaaaaaaaaaaaaaa", "based-cccccccccccccccc"],
+            Directory.GetDirectories(layout.ResumeRoot).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        layout.DeleteStaleResumeDirs("base", keep: null);
+        Assert.Equal(["base-2-dddddddddddddddd", "based-cccccccccccccccc"],
+            Directory.GetDirectories(layout.ResumeRoot).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
 }
