@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Soar.Core.Stages;
+using Soar.Core.Worlds;
+
+namespace Soar.Core.Packaging;
+
+/// <summary>The package README: what the model is, how it was trained (lineage), its scores and how to sample it.</summary>
+public static class ModelCard
+{
+    public static string Render(ModelPackageInfo info, JsonObject config, StageManifest modelManifest, JsonObject? evalMetrics)
+    {
+        var text = new StringBuilder();
+        var world = config["dataset"]?["world"]?.GetValue<string>();
+        text.Append("# ").Append(info.Id).Append(' ').Append(info.Version.ToNormalizedString()).Append("\n\n");
+        text.Append(Summary(info, config)).Append("\n\n");
+
+        text.Append("## Model\n\n");
+        if (config["model"] is JsonObject model)
+            foreach (var (key, value) in model) text.Append("- ").Append(key).Append(": ").Append(value?.ToJsonString()).Append('\n');
+        text.Append("- caption vocabulary: ").Append((config["tokenizer"]?["vocabulary"] as JsonArray)?.Count ?? 0).Append(" words\n");
+        if (world is not null) text.Append("- training data: built-in world `").Append(world).Append("`\n");
+        text.Append('\n');
+
+        text.Append("## How it was trained\n\n");
+        if (config["lineage"] is JsonArray lineage)
+            foreach (var (step, index) in lineage.Select((s, i) => (s, i + 1)))
+                text.Append(index).Append(". ").Append(step?["objective"]).Append(", ").Append(step?["steps"]).Append(" steps on dataset stage `")
+                    .Append(step?["dataset"]).Append("`, seed ").Append(step?["seed"]).Append('\n');
+        text.Append("\nStage `").Append(modelManifest.Name).Append("` (kind ").Append(modelManifest.Kind).Append("), content hash `").Append(modelManifest.ContentHash).Append("`.\n");
+        foreach (var input in modelManifest.Inputs)
+            text.Append("- input `").Append(input.Name).Append("` (").Append(input.Kind).Append("), content hash `").Append(input.ContentHash).Append("`\n");
+        text.Append("- parameters: ").Append(string.Join(", ", modelManifest.Parameters.Select(p => $"{p.Key}={p.Value}"))).Append('\n');
+        text.Append("- versions: soar ").Append(modelManifest.Versions.Tool).Append(", TorchSharp ").Append(modelManifest.Versions.TorchSharp)
+            .Append(", libtorch ").Append(modelManifest.Versions.Libtorch).Append("\n\n");
+
+        text.Append("## Scores\n\n");
+        AppendScores(text, evalMetrics);
+
+        text.Append("## How to sample it\n\n```\n");
+        text.Append("soar sample --package ").Append(info.Id).Append('/').Append(info.Version.ToNormalizedString())
+            .Append(" --source <feed> --prompt \"").Append(ExamplePrompt(world)).Append("\" --out samples\n```\n\n");
+        text.Append("Files: `").Append(ModelPackageLayout.ModelFolder).Append("/checkpoint` (config.json, model.safetensors), `")
+            .Append(ModelPackageLayout.ContentManifest).Append("` (SHA-256 of every file, checked before use).\n");
+        if (info.License is not null) text.Append("\nLicense: ").Append(info.License).Append('\n');
+        return text.ToString();
+    }
+
+    public static string Summary(ModelPackageInfo info, JsonObject config) =>
+        info.Description ?? $"A text-to-image rectified-flow model ({config["objective"]?.GetValue<string>() ?? "trained"} objective) post-trained with Soar.Pipeline.";
+
+    private static void AppendScores(StringBuilder text, JsonObject? metrics)
+    {
+        if (metrics?["arms"] is not JsonArray arms || arms.Count == 0)
+        {
+            text.Append("Not evaluated: the package stage had no eval stage upstream.\n\n");
+            return;
+        }
+        var metric = metrics["metric"]?.GetValue<string>();
+        text.Append("From eval stage `").Append(metrics["stage"]).Append("`: ").Append(metrics["prompts"]).Append(" prompts x ")
+            .Append(metrics["samples_per_prompt"]).Append(" samples (mean, 95% interval).\n\n| arm | task | mean | 95% interval | n |\n|---|---|---|---|---|\n");
+        foreach (var arm in arms.OfType<JsonObject>())
+        {
+            var name = arm["name"]?.GetValue<string>();
+            if (metric is not null && arm[metric] is JsonObject main) Row(text, name, metric, main);
+            if (arm["tasks"] is JsonObject tasks)
+                foreach (var (task, score) in tasks) if (score is JsonObject s) Row(text, name, task, s);
+        }
+        text.Append('\n');
+    }
+
+    private static void Row(StringBuilder text, string? arm, string task, JsonObject score) =>
+        text.Append("| ").Append(arm).Append(" | ").Append(task).Append(" | ").Append(Number(score["mean"])).Append(" | ")
+            .Append(score["ci95"] is JsonArray ci && ci.Count == 2 ? $"{Number(ci[0])} to {Number(ci[1])}" : "-")
+            .Append(" | ").Append(score["n"]).Append(" |\n");
+
+    private static string Number(JsonNode? node) =>
+        node is JsonValue v && v.TryGetValue<double>(out var d) ? d.ToString("0.###", CultureInfo.InvariantCulture) : "-";
+
+    // A caption the model's vocabulary is known to hold: the world's first held-out prompt.
+    private static string ExamplePrompt(string? world) =>
+        world is not null && WorldCatalog.TryGet(world, out var w) && w.HeldOutPrompts().FirstOrDefault() is { } p
+            ? p.Caption.Replace("\"", "\\\"") : "<caption>";
+}

@@ -1,0 +1,107 @@
+using NuGet.Common;
+using NuGet.Configuration;
+using NuGet.Protocol;
+using NuGet.Protocol.Core.Types;
+using NuGet.Versioning;
+using Soar.Core.Stages;
+
+namespace Soar.Core.Packaging;
+
+/// <summary>
+/// A NuGet feed holding model packages: a local folder feed or an HTTP feed, named directly or by its key in
+/// NuGet.config. Push and download go through NuGet.Protocol's resources.
+/// </summary>
+public sealed class ModelFeed
+{
+    public PackageSource Source { get; }
+    private readonly ISettings _settings;
+
+    private ModelFeed(PackageSource source, ISettings settings) => (Source, _settings) = (source, settings);
+
+    /// <summary>A feed by NuGet.config name, URL or folder path (relative to <paramref name="workingDir"/>).</summary>
+    public static ModelFeed Resolve(string source, string workingDir)
+    {
+        var settings = Settings.LoadDefaultSettings(workingDir);
+        var named = new PackageSourceProvider(settings).LoadPackageSources()
+            .FirstOrDefault(s => s.Name.Equals(source, StringComparison.OrdinalIgnoreCase));
+        if (named is not null) return new ModelFeed(named, settings);
+        if (Uri.TryCreate(source, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            return new ModelFeed(new PackageSource(source), settings);
+        return new ModelFeed(new PackageSource(Path.GetFullPath(source, workingDir)), settings);
+    }
+
+    /// <summary>
+    /// The API key for pushing to an HTTP feed: from the environment variable <paramref name="apiKeyVariable"/>, else
+    /// from NuGet.config's apikeys section; never from a project file.
+    /// </summary>
+    public string? ApiKey(string? apiKeyVariable)
+    {
+        if (apiKeyVariable is not null && Environment.GetEnvironmentVariable(apiKeyVariable) is { Length: > 0 } key) return key;
+        return SettingsUtility.GetDecryptedValueForAddItem(_settings, ConfigurationConstants.ApiKeys, Source.Source);
+    }
+
+    public async Task PushAsync(string nupkgPath, string? apiKey, ILogger log, CancellationToken ct)
+    {
+        if (!File.Exists(nupkgPath)) throw new StageException("SOAR2620", $"package {nupkgPath} does not exist");
+        if (Source.IsLocal && !Directory.Exists(Source.Source))
+            throw new StageException("SOAR2621", $"feed {Source.Source} does not exist; create the folder or name another --source");
+        if (Source.IsHttp && string.IsNullOrEmpty(apiKey))
+            throw new StageException("SOAR2622", $"pushing to {Source.Source} needs an API key: set it in the environment variable named by --api-key-env, or with `dotnet nuget setapikey` in NuGet.config (never in the project file)");
+        try
+        {
+            var update = await Repository.Factory.GetCoreV3(Source).GetResourceAsync<PackageUpdateResource>(ct)
+                ?? throw new StageException("SOAR2623", $"feed {Source.Source} does not accept pushes");
+            // NuGet reads a null symbol source as "no symbol package" (its signature predates nullable annotations).
+            await update.Push([nupkgPath], symbolSource: null!, timeoutInSecond: 300, disableBuffering: false,
+                getApiKey: _ => apiKey ?? "", getSymbolApiKey: _ => null!, noServiceEndpoint: false, skipDuplicate: false,
+                symbolPackageUpdateResource: null, log);
+        }
+        catch (Exception e) when (e is FatalProtocolException or HttpRequestException or InvalidOperationException or ArgumentException)
+        {
+            throw new StageException("SOAR2623", $"pushing {Path.GetFileName(nupkgPath)} to feed {Source.Source} failed: {e.GetBaseException().Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The package <paramref name="id"/> <paramref name="version"/>, extracted and verified under
+    /// <paramref name="cacheRoot"/>/id/version; a cached copy is re-verified instead of downloaded again.
+    /// </summary>
+    public async Task<ExtractedModelPackage> RestoreAsync(string id, string version, string cacheRoot, ILogger log, CancellationToken ct)
+    {
+        if (!NuGetVersion.TryParse(version, out var wanted))
+            throw new StageException("SOAR2602", $"'{version}' is not a valid NuGet version of package {id}");
+        var target = Path.Combine(Path.GetFullPath(cacheRoot), id.ToLowerInvariant(), wanted.ToNormalizedString().ToLowerInvariant());
+        if (Directory.Exists(target) && File.Exists(Path.Combine(target, ModelPackageLayout.ContentManifest)))
+            return ModelPackageExtractor.Verify(target, $"cached package {id} {wanted} at {target}");
+
+        if (Source.IsLocal && !Directory.Exists(Source.Source))
+            throw new StageException("SOAR2624", $"feed {Source.Source} (looking for {id} {wanted}) does not exist");
+        using var cache = new SourceCacheContext { NoCache = true };
+        var download = Path.Combine(Path.GetTempPath(), $"soar-{Guid.NewGuid():N}.nupkg");
+        try
+        {
+            var find = await Repository.Factory.GetCoreV3(Source).GetResourceAsync<FindPackageByIdResource>(ct)
+                ?? throw new StageException("SOAR2624", $"feed {Source.Source} cannot list packages by id");
+            var versions = (await find.GetAllVersionsAsync(id, cache, log, ct)).ToList();
+            if (versions.Count == 0)
+                throw new StageException("SOAR2625", $"feed {Source.Source} has no package {id}");
+            if (!versions.Contains(wanted))
+                throw new StageException("SOAR2625", $"feed {Source.Source} has no version {wanted} of {id}; it has {string.Join(", ", versions.OrderDescending().Select(v => v.ToNormalizedString()))}");
+            await using (var stream = File.Create(download))
+                if (!await find.CopyNupkgToStreamAsync(id, wanted, stream, cache, log, ct))
+                    throw new StageException("SOAR2625", $"feed {Source.Source} listed {id} {wanted} but did not return it");
+        }
+        catch (Exception e) when (e is FatalProtocolException or HttpRequestException)
+        {
+            throw new StageException("SOAR2624", $"feed {Source.Source} could not be read for {id} {wanted}: {e.GetBaseException().Message}", e);
+        }
+        try
+        {
+            return ModelPackageExtractor.Extract(download, target);
+        }
+        finally
+        {
+            File.Delete(download);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Soar.Core.Stages;
+using Soar.Core.Tests.Data;
+
+namespace Soar.Core.Tests.Packaging;
+
+/// <summary>
+/// A tiny finished pipeline (curate -> sft -> eval) run once per test class through the real <see cref="StageRunner"/>,
+/// so every stage folder carries its manifest.json the way a build leaves it.
+/// </summary>
+public sealed class PackagedPipeline : IDisposable
+{
+    public TestDirectory Dir { get; } = new();
+    public string Data => Dir.File("data");
+    public string Model => Dir.File("base");
+    public string Eval => Dir.File("eval");
+
+    public PackagedPipeline()
+    {
+        Run("data", "curate", [], ("Source", "shapes"), ("Count", "32"), ("ValidationFraction", "0.1"));
+        Run("base", "sft", ["data"], ("Steps", "2"), ("BatchSize", "8"));
+        Run("eval", "eval", ["base"], ("PromptsPerTask", "1"), ("SamplesPerPrompt", "1"), ("Steps", "4"), ("Cfg", "2.0"), ("DriftSteps", "0.5"),
+            ("DriftSamples", "0"), ("FrechetSamples", "0"));
+    }
+
+    /// <summary>Runs a stage into Dir/name with the named upstream folders (any folder path also works as upstream).</summary>
+    public StageManifest Run(string name, string kind, string[] upstream, params (string Key, string Value)[] parameters)
+    {
+        var spec = new StageSpec
+        {
+            Name = name,
+            Kind = kind,
+            OutputDir = Dir.File(name),
+            Parameters = parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase),
+            Inputs = upstream.Select(u => new StageInput { Name = Path.GetFileName(u), Kind = "upstream", Dir = Path.IsPathRooted(u) ? u : Dir.File(u) }).ToList(),
+        };
+        return new StageRunner().Run(spec, new ConsoleStageLog(name, TextWriter.Null), CancellationToken.None);
+    }
+
+    public void Dispose() => Dir.Dispose();
+}
