@@ -34,9 +34,9 @@ public static class ModelPackageWriter
         // Package path -> source file; sorted so the package (and its manifest) is the same for the same inputs.
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         files[$"{ModelPackageLayout.ModelFolder}/{ContentHash.ManifestFileName}"] = manifestPath;
-        foreach (var file in Directory.GetFiles(checkpointDir))
-            if (!Path.GetFileName(file).Equals(CheckpointLayout.Optimizer, StringComparison.Ordinal) && !Path.GetFileName(file).Equals(CheckpointLayout.TrainerState, StringComparison.Ordinal))
-                files[$"{ModelPackageLayout.ModelFolder}/{TrainedModel.CheckpointFolder}/{Path.GetFileName(file)}"] = file;
+        var checkpointFiles = Directory.GetFiles(checkpointDir).Where(f => IsReleased(Path.GetFileName(f))).ToList();
+        foreach (var file in checkpointFiles)
+            files[$"{ModelPackageLayout.ModelFolder}/{TrainedModel.CheckpointFolder}/{Path.GetFileName(file)}"] = file;
 
         JsonObject? metrics = null;
         if (evalStageDir is not null)
@@ -77,6 +77,13 @@ public static class ModelPackageWriter
         {
             Directory.CreateDirectory(staging);
             File.WriteAllBytes(Path.Combine(staging, "README.md"), readme);
+            // The packed checkpoint leaves the optimizer state out, so its checksums.json covers just the released files.
+            var checksums = new JsonObject();
+            foreach (var file in checkpointFiles.Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)) checksums[file] = ContentHash.OfFile(Path.Combine(checkpointDir, file));
+            File.WriteAllText(Path.Combine(staging, CheckpointLayout.Checksums), checksums.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            var checksumsTarget = $"{ModelPackageLayout.ModelFolder}/{TrainedModel.CheckpointFolder}/{CheckpointLayout.Checksums}";
+            content.Files[checksumsTarget] = ContentHash.OfFile(Path.Combine(staging, CheckpointLayout.Checksums));
+            builder.Files.Add(new PhysicalPackageFile { SourcePath = Path.Combine(staging, CheckpointLayout.Checksums), TargetPath = checksumsTarget });
             File.WriteAllText(Path.Combine(staging, "package.json"), content.ToJson());
             builder.Files.Add(new PhysicalPackageFile { SourcePath = Path.Combine(staging, "README.md"), TargetPath = ModelPackageLayout.Readme });
             builder.Files.Add(new PhysicalPackageFile { SourcePath = Path.Combine(staging, "package.json"), TargetPath = ModelPackageLayout.ContentManifest });
@@ -90,6 +97,10 @@ public static class ModelPackageWriter
         }
         return path;
     }
+
+    /// <summary>Weights, EMA weights, config.json and trainer_state.json: what loading needs (not the optimizer state, nor the stage's checksums that list it).</summary>
+    private static bool IsReleased(string file) =>
+        file is not (CheckpointLayout.Optimizer or CheckpointLayout.Checksums) && !file.EndsWith(".tmp", StringComparison.Ordinal);
 
     private static LicenseMetadata License(string license, string id)
     {

@@ -1,0 +1,65 @@
+using NuGet.Common;
+using Soar.Core.Packaging;
+using Soar.Core.Stages;
+using Soar.Core.Stages.Package;
+using Soar.Core.Tests.Packaging;
+
+namespace Soar.Core.Tests.Stages.Package;
+
+public class PackageStageTests(PackagedPipeline pipeline) : IClassFixture<PackagedPipeline>
+{
+    // Only the package kind: StageRegistry.Default is shared, and registering kinds is the lead's change.
+    private static readonly StageRegistry Registry = new StageRegistry().Add("package", () => new PackageStage());
+
+    private StageManifest Package(string name, params (string Key, string Value)[] parameters) =>
+        new StageRunner(Registry).Run(new StageSpec
+        {
+            Name = name,
+            Kind = "package",
+            OutputDir = pipeline.Dir.File(name),
+            Parameters = parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase),
+            Inputs = [new StageInput { Name = "base", Kind = "sft", Dir = pipeline.Model }, new StageInput { Name = "eval", Kind = "eval", Dir = pipeline.Eval }],
+        }, new ConsoleStageLog(name, TextWriter.Null), CancellationToken.None);
+
+    [Fact]
+    public async Task Pack_push_to_a_folder_feed_restore_train_on_it_as_a_base_and_sample()
+    {
+        var manifest = Package("pack", ("PackageId", "Contoso.Shapes.Base"), ("Version", "1.2.0"), ("Authors", "Contoso"), ("License", "MIT"));
+        var nupkg = pipeline.Dir.File("pack/Contoso.Shapes.Base.1.2.0.nupkg");
+        Assert.Contains("Contoso.Shapes.Base.1.2.0.nupkg", manifest.Outputs.Keys);
+
+        var feedDir = pipeline.Dir.File("feed");
+        Directory.CreateDirectory(feedDir);
+        var feed = ModelFeed.Resolve("feed", pipeline.Dir.Path);
+        await feed.PushAsync(nupkg, null, NullLogger.Instance, CancellationToken.None);
+        var restored = await feed.RestoreAsync("Contoso.Shapes.Base", "1.2.0", pipeline.Dir.File("cache"), NullLogger.Instance, CancellationToken.None);
+        Assert.Equal(StageManifest.Load(Path.Combine(pipeline.Model, "manifest.json")).ContentHash, restored.ModelContentHash);
+
+        // The restored model samples exactly like the model it was packed from.
+        pipeline.Run("from-stage", "sample", [pipeline.Model], ("Count", "2"), ("Steps", "3"), ("Prompts", "heldout"));
+        pipeline.Run("from-package", "sample", [restored.ModelDir], ("Count", "2"), ("Steps", "3"), ("Prompts", "heldout"));
+        for (int i = 0; i < 2; i++)
+            Assert.Equal(File.ReadAllBytes(pipeline.Dir.File($"from-stage/samples/{i:0000}.png")), File.ReadAllBytes(pipeline.Dir.File($"from-package/samples/{i:0000}.png")));
+
+        // ... and is a base for further training, whose lineage continues the packaged one.
+        pipeline.Run("tuned", "sft", ["data", restored.ModelDir], ("Steps", "1"), ("BatchSize", "4"));
+        var config = File.ReadAllText(pipeline.Dir.File("tuned/checkpoint/config.json"));
+        Assert.Contains("\"base_model\": \"model\"", config);
+        Assert.Equal(2, System.Text.Json.Nodes.JsonNode.Parse(config)!["lineage"]!.AsArray().Count);
+
+        // A second restore is a verified cache hit; a damaged cache is refused.
+        var again = await feed.RestoreAsync("Contoso.Shapes.Base", "1.2.0", pipeline.Dir.File("cache"), NullLogger.Instance, CancellationToken.None);
+        Assert.Equal(restored.Dir, again.Dir);
+        File.AppendAllText(Path.Combine(restored.ModelDir, "checkpoint", "config.json"), " ");
+        var e = await Assert.ThrowsAsync<StageException>(() => feed.RestoreAsync("Contoso.Shapes.Base", "1.2.0", pipeline.Dir.File("cache"), NullLogger.Instance, CancellationToken.None));
+        Assert.Equal("SOAR2613", e.Code);
+    }
+
+    [Fact]
+    public void Missing_package_id_is_a_clear_error()
+    {
+        var e = Assert.Throws<StageException>(() => Package("no-id"));
+        Assert.Equal("SOAR2601", e.Code);
+        Assert.Contains("PackageId", e.Message);
+    }
+}
