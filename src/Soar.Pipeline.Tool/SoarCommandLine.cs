@@ -14,6 +14,8 @@ public static class SoarCommandLine
         root.Add(EvalCommand.Create());
         root.Add(InfoCommand.Create());
         root.Add(NewCommand.Create());
+        root.Add(PackCommand.Create());
+        root.Add(PushCommand.Create());
         return root;
     }
 }

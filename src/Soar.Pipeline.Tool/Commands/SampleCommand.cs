@@ -11,7 +11,9 @@ public static class SampleCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "A finished model stage folder (e.g. .soar/base), holding manifest.json and the checkpoint.", Required = true };
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "A finished model stage folder (e.g. .soar/base), holding manifest.json and the checkpoint." };
+        var package = new Option<string?>("--package") { Description = "A model package Id/Version to restore from --source instead of --model." };
+        var source = new Option<string?>("--source") { Description = "Feed for --package: a NuGet.config source name, an HTTP(S) URL or a folder." };
         var prompts = new Option<string[]>("--prompt", "-p") { Description = "A caption to draw (repeat for several). Default: the world's held-out prompt set.", AllowMultipleArgumentsPerToken = false };
         var count = new Option<int?>("--count", "-n") { Description = "Images to draw (prompts are cycled)." };
         var steps = new Option<int?>("--steps") { Description = "Euler steps." };
@@ -22,12 +24,12 @@ public static class SampleCommand
 
         var command = new Command("sample", "Draw images from a checkpoint for a set of prompts (writes PNG grids and a manifest).")
         {
-            model, prompts, count, steps, cfg, seed, device, output,
+            model, package, source, prompts, count, steps, cfg, seed, device, output,
         };
-        command.SetAction((parse, ct) => CommandAction.Run(() =>
+        command.SetAction((parse, ct) => CommandAction.RunAsync(async token =>
         {
             var outDir = AdHocStage.PrepareOutput(parse.GetRequiredValue(output));
-            var input = AdHocStage.Input(parse.GetRequiredValue(model), "--model");
+            var input = await ModelInput.ResolveAsync(parse.GetValue(model), parse.GetValue(package), parse.GetValue(source), token);
             var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             if (parse.GetValue(prompts) is { Length: > 0 } p) parameters["Prompts"] = string.Join('|', p);
             AdHocStage.Set(parameters, "Count", parse.GetValue(count));
@@ -35,7 +37,7 @@ public static class SampleCommand
             AdHocStage.Set(parameters, "Cfg", parse.GetValue(cfg));
             AdHocStage.Set(parameters, "Seed", parse.GetValue(seed));
             AdHocStage.Set(parameters, "Device", parse.GetValue(device));
-            AdHocStage.Run("sample", outDir, parameters, [input], ct);
+            AdHocStage.Run("sample", outDir, parameters, [input], token);
             Console.WriteLine($"images written to {outDir}");
             return 0;
         }, ct));

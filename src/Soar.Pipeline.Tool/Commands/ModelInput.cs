@@ -1,0 +1,22 @@
+using NuGet.Common;
+using Soar.Core.Packaging;
+using Soar.Core.Stages;
+
+namespace Soar.Pipeline.Tool.Commands;
+
+/// <summary>The model a command reads: a stage folder (--model) or a model package restored from a feed (--package, --source).</summary>
+public static class ModelInput
+{
+    public static async Task<StageInput> ResolveAsync(DirectoryInfo? model, string? package, string? source, CancellationToken ct)
+    {
+        if ((model is null) == (package is null))
+            throw new StageException("SOAR2631", "give either --model <stage folder> or --package Id/Version --source <feed>");
+        if (model is not null) return AdHocStage.Input(model, "--model");
+        if (source is null) throw new StageException("SOAR2631", "--package needs --source <feed> (a NuGet.config source name, URL or folder)");
+        var reference = ModelPackageReference.Parse(package!, "--package");
+        var feed = ModelFeed.Resolve(source, Environment.CurrentDirectory);
+        var restored = await feed.RestoreAsync(reference.Id, reference.Version, ModelPackageReference.DefaultCacheRoot, NullLogger.Instance, ct);
+        Console.WriteLine($"using {reference.Id} {reference.Version} from {feed.Source.Source} ({restored.Dir})");
+        return AdHocStage.Input(new DirectoryInfo(restored.ModelDir), "--package");
+    }
+}
