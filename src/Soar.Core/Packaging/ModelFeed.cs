@@ -40,7 +40,8 @@ public sealed class ModelFeed
         return SettingsUtility.GetDecryptedValueForAddItem(_settings, ConfigurationConstants.ApiKeys, Source.Source);
     }
 
-    public async Task PushAsync(string nupkgPath, string? apiKey, ILogger log, CancellationToken ct)
+    /// <param name="skipDuplicate">Treat "this version is already on the feed" as success (the run cache publishes idempotently).</param>
+    public async Task PushAsync(string nupkgPath, string? apiKey, ILogger log, CancellationToken ct, bool skipDuplicate = false)
     {
         if (!File.Exists(nupkgPath)) throw new StageException("SOAR2620", $"package {nupkgPath} does not exist");
         if (Source.IsLocal && !Directory.Exists(Source.Source))
@@ -53,7 +54,7 @@ public sealed class ModelFeed
                 ?? throw new StageException("SOAR2623", $"feed {Source.Source} does not accept pushes");
             // NuGet reads a null symbol source as "no symbol package" (its signature predates nullable annotations).
             await update.Push([nupkgPath], symbolSource: null!, timeoutInSecond: 300, disableBuffering: false,
-                getApiKey: _ => apiKey ?? "", getSymbolApiKey: _ => null!, noServiceEndpoint: false, skipDuplicate: false,
+                getApiKey: _ => apiKey ?? "", getSymbolApiKey: _ => null!, noServiceEndpoint: false, skipDuplicate,
                 symbolPackageUpdateResource: null, log);
         }
         catch (Exception e) when (e is FatalProtocolException or HttpRequestException or InvalidOperationException or ArgumentException)
@@ -74,34 +75,57 @@ public sealed class ModelFeed
         if (Directory.Exists(target) && File.Exists(Path.Combine(target, ModelPackageLayout.ContentManifest)))
             return ModelPackageExtractor.Verify(target, $"cached package {id} {wanted} at {target}");
 
-        if (Source.IsLocal && !Directory.Exists(Source.Source))
-            throw new StageException("SOAR2624", $"feed {Source.Source} (looking for {id} {wanted}) does not exist");
-        using var cache = new SourceCacheContext { NoCache = true };
+        var versions = await VersionsAsync(id, log, ct);
+        if (versions.Count == 0)
+            throw new StageException("SOAR2625", $"feed {Source.Source} has no package {id}");
+        if (!versions.Contains(wanted))
+            throw new StageException("SOAR2625", $"feed {Source.Source} has no version {wanted} of {id}; it has {string.Join(", ", versions.OrderDescending().Select(v => v.ToNormalizedString()))}");
         var download = Path.Combine(Path.GetTempPath(), $"soar-{Guid.NewGuid():N}.nupkg");
         try
         {
-            var find = await Repository.Factory.GetCoreV3(Source).GetResourceAsync<FindPackageByIdResource>(ct)
-                ?? throw new StageException("SOAR2624", $"feed {Source.Source} cannot list packages by id");
-            var versions = (await find.GetAllVersionsAsync(id, cache, log, ct)).ToList();
-            if (versions.Count == 0)
-                throw new StageException("SOAR2625", $"feed {Source.Source} has no package {id}");
-            if (!versions.Contains(wanted))
-                throw new StageException("SOAR2625", $"feed {Source.Source} has no version {wanted} of {id}; it has {string.Join(", ", versions.OrderDescending().Select(v => v.ToNormalizedString()))}");
-            await using (var stream = File.Create(download))
-                if (!await find.CopyNupkgToStreamAsync(id, wanted, stream, cache, log, ct))
-                    throw new StageException("SOAR2625", $"feed {Source.Source} listed {id} {wanted} but did not return it");
-        }
-        catch (Exception e) when (e is FatalProtocolException or HttpRequestException)
-        {
-            throw new StageException("SOAR2624", $"feed {Source.Source} could not be read for {id} {wanted}: {e.GetBaseException().Message}", e);
-        }
-        try
-        {
+            await DownloadAsync(id, wanted, download, log, ct);
             return ModelPackageExtractor.Extract(download, target);
         }
         finally
         {
-            File.Delete(download);
+            if (File.Exists(download)) File.Delete(download);
         }
+    }
+
+    /// <summary>The versions of <paramref name="id"/> on the feed (empty when the feed has no such package).</summary>
+    public async Task<IReadOnlyList<NuGetVersion>> VersionsAsync(string id, ILogger log, CancellationToken ct)
+    {
+        using var cache = new SourceCacheContext { NoCache = true };
+        var find = await FindAsync(id, ct);
+        try { return (await find.GetAllVersionsAsync(id, cache, log, ct)).ToList(); }
+        catch (Exception e) when (e is FatalProtocolException or HttpRequestException)
+        {
+            throw new StageException("SOAR2624", $"feed {Source.Source} could not be read for {id}: {e.GetBaseException().Message}", e);
+        }
+    }
+
+    /// <summary>Downloads the .nupkg of <paramref name="id"/> <paramref name="version"/> to <paramref name="destination"/>.</summary>
+    public async Task DownloadAsync(string id, NuGetVersion version, string destination, ILogger log, CancellationToken ct)
+    {
+        using var cache = new SourceCacheContext { NoCache = true };
+        var find = await FindAsync(id, ct);
+        try
+        {
+            await using var stream = File.Create(destination);
+            if (!await find.CopyNupkgToStreamAsync(id, version, stream, cache, log, ct))
+                throw new StageException("SOAR2625", $"feed {Source.Source} listed {id} {version} but did not return it");
+        }
+        catch (Exception e) when (e is FatalProtocolException or HttpRequestException)
+        {
+            throw new StageException("SOAR2624", $"feed {Source.Source} could not be read for {id} {version}: {e.GetBaseException().Message}", e);
+        }
+    }
+
+    private async Task<FindPackageByIdResource> FindAsync(string id, CancellationToken ct)
+    {
+        if (Source.IsLocal && !Directory.Exists(Source.Source))
+            throw new StageException("SOAR2624", $"feed {Source.Source} (looking for {id}) does not exist");
+        return await Repository.Factory.GetCoreV3(Source).GetResourceAsync<FindPackageByIdResource>(ct)
+            ?? throw new StageException("SOAR2624", $"feed {Source.Source} cannot list packages by id");
     }
 }

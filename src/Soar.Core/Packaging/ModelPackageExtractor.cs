@@ -1,5 +1,3 @@
-using NuGet.Common;
-using NuGet.Packaging;
 using Soar.Core.Checkpoints;
 using Soar.Core.Models;
 using Soar.Core.Stages;
@@ -63,32 +61,8 @@ public static class ModelPackageExtractor
 
     private static ExtractedModelPackage ExtractInto(string nupkgPath, string dir)
     {
-        Directory.CreateDirectory(dir);
-        var root = Path.GetFullPath(dir) + Path.DirectorySeparatorChar;
-        string id, version;
-        try
-        {
-            using var reader = new PackageArchiveReader(nupkgPath);
-            var identity = reader.GetIdentity();
-            (id, version) = (identity.Id, identity.Version.ToNormalizedString());
-            if (!reader.GetPackageTypes().Any(t => t.Name.Equals(ModelPackageLayout.PackageType, StringComparison.OrdinalIgnoreCase)))
-                throw new StageException("SOAR2612", $"{nupkgPath}: package {id} {version} is not of package type {ModelPackageLayout.PackageType}; it is not a Soar model (a library or tool package?)");
-            foreach (var file in reader.GetFiles())
-            {
-                var normalized = file.Replace('\\', '/');
-                if (ModelPackageLayout.IsNuGetMetadata(normalized)) continue;
-                var destination = Path.GetFullPath(Path.Combine(root, normalized));
-                // An entry such as ../x or /etc/x would be written outside the target folder (zip-slip).
-                if (Path.IsPathRooted(normalized) || !destination.StartsWith(root, StringComparison.Ordinal))
-                    throw new StageException("SOAR2614", $"{nupkgPath}: entry '{file}' would be written outside the extraction folder; refusing the package (a crafted or corrupt archive)");
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                reader.ExtractFile(file, destination, NullLogger.Instance);
-            }
-        }
-        catch (Exception e) when (e is InvalidDataException or NuGet.Packaging.Core.PackagingException)
-        {
-            throw new StageException("SOAR2615", $"{nupkgPath}: not a readable .nupkg ({e.Message})", e);
-        }
+        var identity = PackageFiles.ExtractAll(nupkgPath, dir, ModelPackageLayout.PackageType);
+        var (id, version) = (identity.Id, identity.Version.ToNormalizedString());
         var result = Verify(dir, nupkgPath);
         if (!result.Id.Equals(id, StringComparison.OrdinalIgnoreCase) || result.Version != version)
             throw new StageException("SOAR2613", $"{nupkgPath}: {ModelPackageLayout.ContentManifest} names {result.Id} {result.Version} but the nuspec says {id} {version}; the package was tampered with");

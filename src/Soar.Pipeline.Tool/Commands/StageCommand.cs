@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Soar.Core.Packaging;
 using Soar.Core.Stages;
 
 namespace Soar.Pipeline.Tool.Commands;
@@ -18,7 +19,10 @@ public static class StageCommand
             if (!file.Exists)
                 throw new StageException("SOAR2001", $"stage spec {file.FullName} does not exist");
             var loaded = StageSpec.Load(file.FullName);
-            new StageRunner { ToolVersion = ToolInfo.Version }.Run(loaded, new ConsoleStageLog(loaded.Name), ct);
+            var runner = new StageRunner { ToolVersion = ToolInfo.Version };
+            // Opt-in shared run cache: $SOAR_RUN_CACHE names the feed (see RunCache).
+            if (RunCache.FromEnvironment(Path.GetDirectoryName(loaded.ProjectPath) ?? Environment.CurrentDirectory) is { } cache) cache.Run(runner, loaded, new ConsoleStageLog(loaded.Name), ct);
+            else runner.Run(loaded, new ConsoleStageLog(loaded.Name), ct);
             return 0;
         }, ct));
         stage.Add(run);
