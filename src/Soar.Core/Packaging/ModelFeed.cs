@@ -37,7 +37,9 @@ public sealed class ModelFeed
     public string? ApiKey(string? apiKeyVariable)
     {
         if (apiKeyVariable is not null && Environment.GetEnvironmentVariable(apiKeyVariable) is { Length: > 0 } key) return key;
-        return SettingsUtility.GetDecryptedValueForAddItem(_settings, ConfigurationConstants.ApiKeys, Source.Source);
+        try { return SettingsUtility.GetDecryptedValueForAddItem(_settings, ConfigurationConstants.ApiKeys, Source.Source); }
+        // NuGet.config keys are encrypted with DPAPI; elsewhere reading one fails and the variable is the way.
+        catch (Exception e) when (e is NotSupportedException or System.Security.Cryptography.CryptographicException or PlatformNotSupportedException) { return null; }
     }
 
     /// <param name="skipDuplicate">Treat "this version is already on the feed" as success (the run cache publishes idempotently).</param>
@@ -48,19 +50,23 @@ public sealed class ModelFeed
             throw new StageException("SOAR2621", $"feed {Source.Source} does not exist; create the folder or name another --source");
         if (Source.IsHttp && string.IsNullOrEmpty(apiKey))
             throw new StageException("SOAR2622", $"pushing to {Source.Source} needs an API key: set it in the environment variable named by --api-key-env, or with `dotnet nuget setapikey` in NuGet.config (never in the project file)");
+        var errors = new FeedErrorLog(log);
         try
         {
             var update = await Repository.Factory.GetCoreV3(Source).GetResourceAsync<PackageUpdateResource>(ct)
                 ?? throw new StageException("SOAR2623", $"feed {Source.Source} does not accept pushes");
-            // NuGet reads a null symbol source as "no symbol package" (its signature predates nullable annotations).
+            // NuGet reads a null symbol source as "no symbol package" (its signature predates nullable annotations);
+            // plain HTTP only where NuGet.config allows it for this source (allowInsecureConnections).
             await update.Push([nupkgPath], symbolSource: null!, timeoutInSecond: 300, disableBuffering: false,
                 getApiKey: _ => apiKey ?? "", getSymbolApiKey: _ => null!, noServiceEndpoint: false, skipDuplicate,
-                symbolPackageUpdateResource: null, log);
+                symbolPackageUpdateResource: null, allowInsecureConnections: Source.AllowInsecureConnections, errors);
         }
         catch (Exception e) when (e is FatalProtocolException or HttpRequestException or InvalidOperationException or ArgumentException)
         {
             throw new StageException("SOAR2623", $"pushing {Path.GetFileName(nupkgPath)} to feed {Source.Source} failed: {e.GetBaseException().Message}", e);
         }
+        if (errors.Errors.Count > 0)
+            throw new StageException("SOAR2623", $"pushing {Path.GetFileName(nupkgPath)} to feed {Source.Source} failed: {string.Join(" ", errors.Errors)}");
     }
 
     /// <summary>

@@ -6,7 +6,8 @@ using Soar.Core.Stages;
 
 namespace Soar.Core.Tests.Packaging;
 
-public class ModelPackageTests(PackagedPipeline pipeline) : IClassFixture<PackagedPipeline>
+[Collection(PackagedPipelineCollection.Name)]
+public class ModelPackageTests(PackagedPipeline pipeline)
 {
     private static ModelPackageInfo Info(string version = "1.0.0") => ModelPackageInfo.Parse("Contoso.Shapes.Base", version, "Contoso", "MIT", null);
 

@@ -5,7 +5,8 @@ using Soar.Core.Stages.Sft;
 
 namespace Soar.Core.Tests.Packaging;
 
-public class RunCacheTests(PackagedPipeline pipeline) : IClassFixture<PackagedPipeline>
+[Collection(PackagedPipelineCollection.Name)]
+public class RunCacheTests(PackagedPipeline pipeline)
 {
     private const string Fingerprint = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
@@ -47,11 +48,11 @@ public class RunCacheTests(PackagedPipeline pipeline) : IClassFixture<PackagedPi
     }
 
     [Fact]
-    public void A_miss_runs_the_stage_and_a_stage_without_fingerprint_is_not_cached()
+    public async Task A_miss_runs_the_stage_and_a_stage_without_fingerprint_is_not_cached()
     {
         var cache = Cache("miss-feed");
         var other = Fingerprint.Replace('0', 'a');
-        Assert.Null(cache.TryRestoreAsync(other, pipeline.Dir.File("nothing"), new ConsoleStageLog("x", TextWriter.Null), CancellationToken.None).GetAwaiter().GetResult());
+        Assert.Null(await cache.TryRestoreAsync(other, pipeline.Dir.File("nothing"), new ConsoleStageLog("x", TextWriter.Null), CancellationToken.None));
         var spec = Spec("unfingerprinted", fingerprint: "");
         var ran = new StageRunner(new StageRegistry().Add("sft", () => new SftStage()));
         cache.Run(ran, spec, new ConsoleStageLog("x", TextWriter.Null), CancellationToken.None);

@@ -6,7 +6,7 @@ namespace Soar.Core.Stages.Package;
 
 /// <summary>
 /// Kind "package": packs the upstream model stage (and eval stage, when there is one) into
-/// &lt;PackageId&gt;.&lt;Version&gt;.nupkg in the stage folder; see <see cref="ModelPackageWriter"/>.
+/// &lt;PackageId&gt;.&lt;Version&gt;.nupkg in the stage folder (see <see cref="ModelPackageWriter"/>), and pushes it to PushSource when set.
 /// </summary>
 public sealed class PackageStage : IStage
 {
@@ -22,6 +22,13 @@ public sealed class PackageStage : IStage
         cancellationToken.ThrowIfCancellationRequested();
         var path = ModelPackageWriter.Write(info, model.Dir, eval?.Dir, context.OutputDir);
         context.Log.Info($"packed '{model.Name}'{(eval is null ? "" : $" with eval '{eval.Name}'")} into {Path.GetFileName(path)}");
+        if (context.String("PushSource") is { Length: > 0 } source)
+        {
+            var projectDir = context.Spec.ProjectPath is { } project ? Path.GetDirectoryName(Path.GetFullPath(project))! : Environment.CurrentDirectory;
+            var feed = ModelFeed.Resolve(source, projectDir);
+            feed.PushAsync(path, feed.ApiKey(context.String("ApiKeyVariable")), NuGet.Common.NullLogger.Instance, cancellationToken).GetAwaiter().GetResult();
+            context.Log.Info($"pushed {Path.GetFileName(path)} to {feed.Source.Source}");
+        }
         var result = new StageResult();
         result.Metrics["package_bytes"] = new FileInfo(path).Length;
         result.Notes["package"] = Path.GetFileName(path);

@@ -6,7 +6,8 @@ using Soar.Core.Tests.Packaging;
 
 namespace Soar.Core.Tests.Stages.Package;
 
-public class PackageStageTests(PackagedPipeline pipeline) : IClassFixture<PackagedPipeline>
+[Collection(PackagedPipelineCollection.Name)]
+public class PackageStageTests(PackagedPipeline pipeline)
 {
     // Only the package kind: StageRegistry.Default is shared, and registering kinds is the lead's change.
     private static readonly StageRegistry Registry = new StageRegistry().Add("package", () => new PackageStage());
@@ -16,6 +17,7 @@ public class PackageStageTests(PackagedPipeline pipeline) : IClassFixture<Packag
         {
             Name = name,
             Kind = "package",
+            ProjectPath = pipeline.Dir.File("models.soarproj"),
             OutputDir = pipeline.Dir.File(name),
             Parameters = parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase),
             Inputs = [new StageInput { Name = "base", Kind = "sft", Dir = pipeline.Model }, new StageInput { Name = "eval", Kind = "eval", Dir = pipeline.Eval }],
@@ -24,14 +26,12 @@ public class PackageStageTests(PackagedPipeline pipeline) : IClassFixture<Packag
     [Fact]
     public async Task Pack_push_to_a_folder_feed_restore_train_on_it_as_a_base_and_sample()
     {
-        var manifest = Package("pack", ("PackageId", "Contoso.Shapes.Base"), ("Version", "1.2.0"), ("Authors", "Contoso"), ("License", "MIT"));
-        var nupkg = pipeline.Dir.File("pack/Contoso.Shapes.Base.1.2.0.nupkg");
+        Directory.CreateDirectory(pipeline.Dir.File("feed"));
+        // PushSource is relative to the project folder, as a .soarproj would give it.
+        var manifest = Package("pack", ("PackageId", "Contoso.Shapes.Base"), ("Version", "1.2.0"), ("Authors", "Contoso"), ("License", "MIT"), ("PushSource", "feed"));
         Assert.Contains("Contoso.Shapes.Base.1.2.0.nupkg", manifest.Outputs.Keys);
 
-        var feedDir = pipeline.Dir.File("feed");
-        Directory.CreateDirectory(feedDir);
         var feed = ModelFeed.Resolve("feed", pipeline.Dir.Path);
-        await feed.PushAsync(nupkg, null, NullLogger.Instance, CancellationToken.None);
         var restored = await feed.RestoreAsync("Contoso.Shapes.Base", "1.2.0", pipeline.Dir.File("cache"), NullLogger.Instance, CancellationToken.None);
         Assert.Equal(StageManifest.Load(Path.Combine(pipeline.Model, "manifest.json")).ContentHash, restored.ModelContentHash);
 
