@@ -14,8 +14,8 @@ public sealed record ModelPackageReference(string Id, string Version)
         return new ModelPackageReference(parts[0], parts[1]);
     }
 
-    /// <summary>Where restored model packages are extracted: $SOAR_PACKAGES, else ~/.soar/packages.</summary>
-    public static string DefaultCacheRoot =>
+    /// <summary>Where restored model packages are extracted: $SOAR_PACKAGES, else the project's .soar/packages, else ~/.soar/packages.</summary>
+    public static string CacheRoot(string? projectDir) =>
         Environment.GetEnvironmentVariable("SOAR_PACKAGES") is { Length: > 0 } dir ? dir
-        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".soar", "packages");
+        : Path.Combine(projectDir ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".soar", "packages");
 }

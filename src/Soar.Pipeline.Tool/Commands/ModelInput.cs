@@ -15,7 +15,7 @@ public static class ModelInput
         if (source is null) throw new StageException("SOAR2631", "--package needs --source <feed> (a NuGet.config source name, URL or folder)");
         var reference = ModelPackageReference.Parse(package!, "--package");
         var feed = ModelFeed.Resolve(source, Environment.CurrentDirectory);
-        var restored = await feed.RestoreAsync(reference.Id, reference.Version, ModelPackageReference.DefaultCacheRoot, NullLogger.Instance, ct);
+        var restored = await feed.RestoreAsync(reference.Id, reference.Version, ModelPackageReference.CacheRoot(null), NullLogger.Instance, ct);
         Console.WriteLine($"using {reference.Id} {reference.Version} from {feed.Source.Source} ({restored.Dir})");
         return AdHocStage.Input(new DirectoryInfo(restored.ModelDir), "--package");
     }

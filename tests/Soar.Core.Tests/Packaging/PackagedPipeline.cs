@@ -29,6 +29,8 @@ public sealed class PackagedPipeline : IDisposable
         {
             Name = name,
             Kind = kind,
+            // The project folder anchors relative feeds and the model package cache (.soar/packages).
+            ProjectPath = Dir.File("models.soarproj"),
             OutputDir = Dir.File(name),
             Parameters = parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase),
             Inputs = upstream.Select(u => new StageInput { Name = Path.GetFileName(u), Kind = "upstream", Dir = Path.IsPathRooted(u) ? u : Dir.File(u) }).ToList(),

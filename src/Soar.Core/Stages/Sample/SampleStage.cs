@@ -25,7 +25,8 @@ public sealed class SampleStage : IStage
     {
         var device = ComputeDevice.Resolve(context.String("Device"));
         int threads = ComputeDevice.ConfigureThreads(0);
-        var modelInput = context.RequireInput(i => HasCheckpoint(i.Dir), "a trained model (an sft or soar stage, or a checkpoint folder)");
+        var modelInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => HasCheckpoint(i.Dir)))
+            ?? context.RequireInput(i => HasCheckpoint(i.Dir), "a trained model (an sft or soar stage, a checkpoint folder, or ModelPackage=\"Id/Version\" with PackageSource)");
         using var model = TrainedModel.Load(modelInput.Dir, device, context.Bool("UseEma"));
         var prompts = ResolvePrompts(context.String("Prompts"), model, context.Name);
         int count = context.Int("Count"), steps = context.Int("Steps");

@@ -29,7 +29,7 @@ public static class TrainingStageRunner
         int threads = ComputeDevice.ConfigureThreads(context.Int("Threads"));
         var options = ReadOptions(context);
         var datasetInput = context.RequireInput(i => File.Exists(Path.Combine(i.Dir, CurateStage.ManifestFileName)), "a curated dataset (a curate stage)");
-        var baseInput = context.FindInput(i => i != datasetInput && HasCheckpoint(i.Dir));
+        var baseInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => i != datasetInput && HasCheckpoint(i.Dir)));
         var dataset = CuratedDatasetInfo.Load(datasetInput.Dir);
 
         FlowDiT model;

@@ -41,10 +41,13 @@ public class PackageStageTests(PackagedPipeline pipeline)
         for (int i = 0; i < 2; i++)
             Assert.Equal(File.ReadAllBytes(pipeline.Dir.File($"from-stage/samples/{i:0000}.png")), File.ReadAllBytes(pipeline.Dir.File($"from-package/samples/{i:0000}.png")));
 
-        // ... and is a base for further training, whose lineage continues the packaged one.
-        pipeline.Run("tuned", "sft", ["data", restored.ModelDir], ("Steps", "1"), ("BatchSize", "4"));
+        // ... and is a base for further training, named as a package on the stage; the lineage continues the packaged one.
+        pipeline.Run("tuned", "sft", ["data"], ("Steps", "1"), ("BatchSize", "4"), ("ModelPackage", "Contoso.Shapes.Base/1.2.0"), ("PackageSource", "feed"));
         var config = File.ReadAllText(pipeline.Dir.File("tuned/checkpoint/config.json"));
-        Assert.Contains("\"base_model\": \"model\"", config);
+        Assert.Contains("\"base_model\": \"Contoso.Shapes.Base/1.2.0\"", config);
+        Assert.True(Directory.Exists(pipeline.Dir.File(".soar/packages/contoso.shapes.base/1.2.0")));
+        pipeline.Run("sampled-package", "sample", [], ("Count", "2"), ("Steps", "3"), ("Prompts", "heldout"), ("ModelPackage", "Contoso.Shapes.Base/1.2.0"), ("PackageSource", "feed"));
+        Assert.Equal(File.ReadAllBytes(pipeline.Dir.File("from-stage/samples/0000.png")), File.ReadAllBytes(pipeline.Dir.File("sampled-package/samples/0000.png")));
         Assert.Equal(2, System.Text.Json.Nodes.JsonNode.Parse(config)!["lineage"]!.AsArray().Count);
 
         // A second restore is a verified cache hit; a damaged cache is refused.
@@ -53,6 +56,17 @@ public class PackageStageTests(PackagedPipeline pipeline)
         File.AppendAllText(Path.Combine(restored.ModelDir, "checkpoint", "config.json"), " ");
         var e = await Assert.ThrowsAsync<StageException>(() => feed.RestoreAsync("Contoso.Shapes.Base", "1.2.0", pipeline.Dir.File("cache"), NullLogger.Instance, CancellationToken.None));
         Assert.Equal("SOAR2613", e.Code);
+    }
+
+    [Fact]
+    public void Model_package_without_a_source_or_beside_an_upstream_model_is_a_clear_error()
+    {
+        var noSource = Assert.Throws<StageException>(() => pipeline.Run("s1", "sample", [], ("ModelPackage", "Contoso.Shapes.Base/1.2.0")));
+        Assert.Equal("SOAR2632", noSource.Code);
+        var both = Assert.Throws<StageException>(() => pipeline.Run("s2", "sample", ["base"], ("ModelPackage", "Contoso.Shapes.Base/1.2.0"), ("PackageSource", "feed")));
+        Assert.Equal("SOAR2633", both.Code);
+        var badRef = Assert.Throws<StageException>(() => pipeline.Run("s3", "sample", [], ("ModelPackage", "Contoso.Shapes.Base"), ("PackageSource", "feed")));
+        Assert.Equal("SOAR2630", badRef.Code);
     }
 
     [Fact]
