@@ -18,7 +18,8 @@ public static class ModelCard
 
         text.Append("## Model\n\n");
         if (config["model"] is JsonObject model)
-            foreach (var (key, value) in model) text.Append("- ").Append(key).Append(": ").Append(value?.ToJsonString()).Append('\n');
+            foreach (var (key, value) in model)
+                text.Append("- ").Append(key).Append(": ").Append(value is JsonValue v && v.TryGetValue<string>(out var word) ? word : value?.ToJsonString()).Append('\n');
         text.Append("- caption vocabulary: ").Append((config["tokenizer"]?["vocabulary"] as JsonArray)?.Count ?? 0).Append(" words\n");
         if (world is not null) text.Append("- training data: built-in world `").Append(world).Append("`\n");
         text.Append('\n');
