@@ -29,6 +29,22 @@ public sealed class ReproducibilityTests(ToolingFixture tooling)
     }
 
     [Fact]
+    public void SoarStages_builds_only_the_named_stages_and_their_upstream()
+    {
+        using var project = new SoarProject(Data,
+            """<Stage Include="other" Kind="curate" Count="20" Seed="1" />""",
+            """<Stage Include="copy" Kind="curate" Upstream="data" Count="20" Seed="2" />""");
+        var result = project.Build("-p:SoarStages=copy");
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal(["data", "copy"], result.Ran);
+        Assert.False(Directory.Exists(project.StageDir("other")));
+
+        var unknown = project.Build("-p:SoarStages=nope");
+        Assert.False(unknown.Succeeded);
+        Assert.Contains("error SOAR1009", unknown.Output);
+    }
+
+    [Fact]
     public void A_training_stage_killed_with_its_build_resumes_and_matches_an_unbroken_run()
     {
         const string Train = """<Stage Include="base" Kind="sft" Upstream="data" Steps="40" BatchSize="8" CheckpointEvery="5" LogEvery="1" Threads="1" />""";
