@@ -12,6 +12,7 @@ namespace Soar.Core.Curation;
 public sealed class CurationPipeline
 {
     public required int ImageSize { get; init; }
+    public SquareFit Fit { get; init; } = SquareFit.Crop;
     public required RowValidator Validator { get; init; }
     /// <summary>Null: no deduplication.</summary>
     public Deduplicator? Deduplicator { get; init; }
@@ -111,7 +112,7 @@ public sealed class CurationPipeline
             return new Prepared { Drop = new RowDrop(row.Source, DropReason.CaptionFilter, $"{row.Source}: {captionRule}") };
         if (ImageRules?.Reject(original.Width, original.Height) is { } imageRule)
             return new Prepared { Drop = new RowDrop(row.Source, DropReason.ImageFilter, $"{row.Source}: {imageRule}") };
-        var square = ImageResize.ToSquare(original, ImageSize);
+        var square = SquareFitting.Apply(original, ImageSize, Fit);
         return new Prepared
         {
             Image = square,

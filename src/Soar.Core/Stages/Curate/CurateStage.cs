@@ -135,6 +135,7 @@ public sealed class CurateStage : IStage
             return new CurationPipeline
             {
                 ImageSize = imageSize,
+                Fit = SquareFitting.Parse(context.String("Fit")),
                 Validator = new RowValidator(context.Long("MaxImagePixels"), context.Int("MaxCaptionTokens")),
                 Deduplicator = dedupe switch
                 {
