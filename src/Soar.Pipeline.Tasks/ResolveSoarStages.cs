@@ -17,6 +17,8 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
     public string ToolVersion { get; set; } = "";
     /// <summary>Worker binaries whose bytes join the tool version (dev mode), so a rebuilt worker reruns stages.</summary>
     public ITaskItem[] ToolFiles { get; set; } = [];
+    /// <summary>';'-separated stage names: build only these and what they read (empty = every stage).</summary>
+    public string Only { get; set; } = "";
 
     /// <summary>Stages in run order; metadata Kind, Manifest and StageInputs (the files of the stage's up-to-date check).</summary>
     [Output] public ITaskItem[] OrderedStages { get; private set; } = [];
@@ -36,8 +38,10 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
         EffectiveToolVersion = StageFingerprint.ToolVersion(ToolVersion.Length > 0 ? ToolVersion : OwnVersion(), ToolFiles.Select(f => f.GetMetadata("FullPath")));
         var projectDir = Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!;
 
+        var wanted = Closure(plan.Ordered);
+        if (wanted is null) return false;
         var ordered = new List<ITaskItem>();
-        foreach (var stage in plan.Ordered)
+        foreach (var stage in plan.Ordered.Where(s => wanted.Contains(s.Name)))
         {
             catalog.TryGet(stage.Kind, out var kind);
             var resolved = kind.Resolve(stage.Parameters);
@@ -65,6 +69,29 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
         }
         OrderedStages = ordered.ToArray();
         return !Log.HasLoggedErrors;
+    }
+
+    /// <summary>The stages named in <see cref="Only"/> with everything upstream of them; null after an error.</summary>
+    private HashSet<string>? Closure(IReadOnlyList<StageDeclaration> stages)
+    {
+        var byName = stages.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
+        var names = Only.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0) return new HashSet<string>(byName.Keys, StringComparer.OrdinalIgnoreCase);
+        var result = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var pending = new Stack<string>();
+        foreach (var name in names)
+        {
+            if (!byName.ContainsKey(name))
+            {
+                Log.LogError(null, PipelineErrors.UnknownOnlyStage, null, ProjectFile, 0, 0, 0, 0,
+                    $"SoarStages names '{name}', which is not a stage of this project; stages: {string.Join(", ", byName.Keys)}");
+                return null;
+            }
+            pending.Push(name);
+        }
+        while (pending.TryPop(out var name))
+            if (result.Add(name)) foreach (var up in byName[name].Upstream) pending.Push(up);
+        return result;
     }
 
     private static string OwnVersion() =>

@@ -12,6 +12,7 @@ public static class SoarCommandLine
         root.Add(StageCommand.Create());
         root.Add(SampleCommand.Create());
         root.Add(EvalCommand.Create());
+        root.Add(VerifyCommand.Create());
         root.Add(InfoCommand.Create());
         root.Add(NewCommand.Create());
         root.Add(PackCommand.Create());

@@ -6,8 +6,9 @@ namespace Soar.Core.Data;
 
 /// <summary>
 /// Streams <see cref="DatasetRecord"/>s from a Parquet file, a folder of Parquet shards (optionally one split),
-/// or a Hugging Face imagefolder (images + metadata.jsonl with file_name and caption/text). Parquet is read one
-/// row group at a time. Errors name the file, row or line and the missing column.
+/// a Hugging Face imagefolder (images + metadata.jsonl with file_name and caption/text), a folder of images plus
+/// captions.csv, or image files with same-name .txt captions. Parquet is read one row group at a time.
+/// Errors name the file, row or line and the missing column.
 /// </summary>
 public sealed class DatasetReader
 {
@@ -18,12 +19,22 @@ public sealed class DatasetReader
     public DatasetSourceKind Kind { get; }
     /// <summary>Parquet files in read order, or the metadata.jsonl of an imagefolder.</summary>
     public IReadOnlyList<string> Files { get; }
+    /// <summary>When true, a row whose image file or caption is missing is yielded with <see cref="DatasetRecord.Problem"/>
+    /// (or an empty caption) instead of stopping the read; curation reports such rows one by one.</summary>
+    public bool KeepBrokenRows { get; private init; }
 
     private DatasetReader(string location, DatasetSourceKind kind, IReadOnlyList<string> files)
     {
         Location = location;
         Kind = kind;
         Files = files;
+    }
+
+    /// <summary>Like <see cref="Open"/>, but broken rows are yielded with their problem rather than thrown.</summary>
+    public static DatasetReader OpenKeepingBrokenRows(string path, string? split = null)
+    {
+        var reader = Open(path, split);
+        return new DatasetReader(reader.Location, reader.Kind, reader.Files) { KeepBrokenRows = true };
     }
 
     /// <summary>
@@ -57,7 +68,13 @@ public sealed class DatasetReader
             .FirstOrDefault(f => f is not null && File.Exists(f));
         if (metadata is not null)
             return new DatasetReader(path, DatasetSourceKind.ImageFolder, [metadata]);
-        throw new InvalidDataException($"{path}: found neither *.parquet files nor {MetadataFileName}; a custom dataset is a folder of images plus {MetadataFileName} (one JSON object per line with \"file_name\" and \"caption\") or Hugging Face Parquet");
+        var csv = System.IO.Path.Combine(full, CaptionsCsvStream.FileName);
+        if (File.Exists(csv))
+            return new DatasetReader(path, DatasetSourceKind.CaptionsCsv, [csv]);
+        var images = CaptionedImagesStream.ImageFiles(full);
+        if (images.Count > 0)
+            return new DatasetReader(path, DatasetSourceKind.CaptionedImages, images);
+        throw new InvalidDataException($"{path}: found no *.parquet files, {MetadataFileName}, {CaptionsCsvStream.FileName} or images with same-name .txt captions; a custom dataset is a folder of images plus {MetadataFileName} (one JSON object per line with \"file_name\" and \"caption\"), {CaptionsCsvStream.FileName} (columns file_name, caption), same-name .txt captions, or Hugging Face Parquet");
     }
 
     /// <summary>Streams every record. Throws <see cref="InvalidDataException"/> for a dataset with no rows.</summary>
@@ -66,7 +83,13 @@ public sealed class DatasetReader
         long count = 0;
         foreach (var file in Files)
         {
-            var records = Kind == DatasetSourceKind.ImageFolder ? ReadImageFolder(file) : ParquetRecordStream.Read(file, cancellationToken);
+            var records = Kind switch
+            {
+                DatasetSourceKind.ImageFolder => ReadImageFolder(file),
+                DatasetSourceKind.CaptionsCsv => CaptionsCsvStream.Read(file, KeepBrokenRows),
+                DatasetSourceKind.CaptionedImages => [CaptionedImagesStream.ReadOne(file, KeepBrokenRows)],
+                _ => ParquetRecordStream.Read(file, cancellationToken),
+            };
             foreach (var record in records)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -83,6 +106,10 @@ public sealed class DatasetReader
     {
         if (Kind == DatasetSourceKind.ImageFolder)
             return File.ReadLines(Files[0]).Count(l => !string.IsNullOrWhiteSpace(l));
+        if (Kind == DatasetSourceKind.CaptionsCsv)
+            return CaptionsCsvStream.CountRows(Files[0]);
+        if (Kind == DatasetSourceKind.CaptionedImages)
+            return Files.Count;
         long total = 0;
         foreach (var file in Files)
             total += ParquetRecordStream.CountRows(file);
@@ -98,7 +125,7 @@ public sealed class DatasetReader
         return relativeDir.Split(System.IO.Path.DirectorySeparatorChar).Contains(split, StringComparer.OrdinalIgnoreCase);
     }
 
-    private static IEnumerable<DatasetRecord> ReadImageFolder(string metadataPath)
+    private IEnumerable<DatasetRecord> ReadImageFolder(string metadataPath)
     {
         var folder = System.IO.Path.GetDirectoryName(metadataPath)!;
         int lineNumber = 0;
@@ -115,17 +142,37 @@ public sealed class DatasetReader
             }
             catch (JsonException e)
             {
-                throw new InvalidDataException($"{where}: not valid JSON ({e.Message})", e);
+                if (!KeepBrokenRows) throw new InvalidDataException($"{where}: not valid JSON ({e.Message})", e);
+                root = default;
             }
             if (root.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{where}: expected a JSON object with \"file_name\" and \"caption\"");
-            var fileName = StringProperty(root, "file_name")
-                ?? throw new InvalidDataException($"{where}: missing \"file_name\" (the image path relative to {folder})");
-            var caption = StringProperty(root, DatasetColumns.Caption) ?? StringProperty(root, DatasetColumns.Text)
-                ?? throw new InvalidDataException($"{where}: missing \"caption\" (or \"text\") for {fileName}");
+            {
+                var problem = $"{where}: expected a JSON object with \"file_name\" and \"caption\"";
+                if (!KeepBrokenRows) throw new InvalidDataException(problem);
+                yield return BrokenRow(where, problem, "");
+                continue;
+            }
+            var fileName = StringProperty(root, "file_name");
+            if (fileName is null)
+            {
+                var problem = $"{where}: missing \"file_name\" (the image path relative to {folder})";
+                if (!KeepBrokenRows) throw new InvalidDataException(problem);
+                yield return BrokenRow(where, problem, "");
+                continue;
+            }
+            var caption = StringProperty(root, DatasetColumns.Caption) ?? StringProperty(root, DatasetColumns.Text);
+            if (caption is null && !KeepBrokenRows)
+                throw new InvalidDataException($"{where}: missing \"caption\" (or \"text\") for {fileName}");
             var imagePath = System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, fileName));
             if (!File.Exists(imagePath))
-                throw new InvalidDataException($"{where}: image file '{fileName}' not found in {folder}");
+            {
+                var problem = $"{where}: image file '{fileName}' not found in {folder}";
+                if (!KeepBrokenRows) throw new InvalidDataException(problem);
+                yield return BrokenRow($"{where} ({fileName})", problem, caption ?? "");
+                continue;
+            }
+            // A missing caption is kept as empty so that curation reports it as such.
+            caption ??= "";
             yield return new DatasetRecord
             {
                 ImageBytes = File.ReadAllBytes(imagePath),
@@ -136,6 +183,9 @@ public sealed class DatasetReader
             };
         }
     }
+
+    private static DatasetRecord BrokenRow(string where, string problem, string caption) =>
+        new() { ImageBytes = [], Caption = caption, Source = where, Problem = problem };
 
     private static string? StringProperty(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -18,6 +18,9 @@ public sealed record DatasetRecord
     public int OriginalHeight { get; init; }
     /// <summary>"file.parquet row 12" or "metadata.jsonl line 3 (img.png)"; not stored.</summary>
     public string Source { get; init; } = "record";
+    /// <summary>Why the row could not be read (missing image file, bad metadata line); set only by a reader opened
+    /// with keepBrokenRows, and then <see cref="ImageBytes"/> is empty. Not stored.</summary>
+    public string? Problem { get; init; }
 
     /// <summary>Decodes the image, with errors naming <see cref="Source"/>.</summary>
     public RgbImage DecodeImage(ImageLimits? limits = null) => ImageCodec.Decode(ImageBytes, Source, limits);

@@ -38,4 +38,8 @@ public static class ContentHash
             text.Append(path).Append('\0').Append(sha).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
+
+    /// <summary>The content hash of a finished stage folder as it is on disk now (manifest.json itself excluded).</summary>
+    public static string OfFolder(string dir) =>
+        Combine(ListOutputs(dir).Where(r => !IsLog(r)).Select(relative => KeyValuePair.Create(relative, OfFile(Path.Combine(dir, relative)))));
 }

@@ -22,6 +22,8 @@ public sealed class StageManifest
     public SortedDictionary<string, long> Seeds { get; init; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, double> Metrics { get; init; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, string> Notes { get; init; } = new(StringComparer.Ordinal);
+    /// <summary>The reproducibility contract in force (bitwise on CPU; within a tolerance on CUDA).</summary>
+    public string? Determinism { get; init; }
     public required ManifestVersions Versions { get; init; }
     public required ManifestRun Run { get; init; }
 

@@ -55,6 +55,7 @@ public sealed class StageRunner(StageRegistry? registry = null, StageKindCatalog
             Seeds = new SortedDictionary<string, long>(result.Seeds, StringComparer.Ordinal),
             Metrics = new SortedDictionary<string, double>(result.Metrics, StringComparer.Ordinal),
             Notes = new SortedDictionary<string, string>(result.Notes, StringComparer.Ordinal),
+            Determinism = Determinism(device, threads),
             Versions = new ManifestVersions(ToolVersion, VersionOf(typeof(StageRunner).Assembly),
                 VersionOf(typeof(torch).Assembly), libtorch, RuntimeInformation.FrameworkDescription),
             Run = new ManifestRun
@@ -94,6 +95,14 @@ public sealed class StageRunner(StageRegistry? registry = null, StageKindCatalog
         var device = requested == "auto" ? (cuda ? "cuda" : "cpu") : requested;
         return (device, torch.get_num_threads(), torch.__version__);
     }
+
+    /// <summary>What a rerun may be expected to match, recorded so `soar verify` and readers know the contract.</summary>
+    private static string Determinism(string device, int threads) => device switch
+    {
+        "cuda" => "cuda: seeded draws (generated on the CPU), but GPU kernels are not bitwise deterministic; verify with a tolerance (soar verify --tolerance)",
+        "cpu" => $"cpu: bitwise — every draw seeded per stage and step, {threads} libtorch threads; reruns on the same machine kind and thread count give identical bytes",
+        _ => "bitwise — no tensor work; outputs depend only on the inputs and parameters",
+    };
 
     private static string VersionOf(Assembly assembly) =>
         assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]

@@ -44,10 +44,14 @@ public sealed class FlowTrainer
         Ema = options.EmaDecay > 0 ? new EmaWeights(model, options.EmaDecay) : null;
     }
 
+    /// <summary>Stops runs whose weights do not move or whose loss keeps climbing (see <see cref="LearningMonitor"/>).</summary>
+    public LearningMonitor Monitor { get; init; } = new();
+
     /// <summary>Runs steps [startStep, endStep); returns the per-step mean losses.</summary>
     public TrainingSummary Train(int startStep, int endStep, CancellationToken cancellationToken)
     {
         _model.train();
+        var initialWeights = WeightFingerprint();
         var losses = new List<double>();
         var window = new Dictionary<string, double>();
         int windowSteps = 0;
@@ -92,6 +96,7 @@ public sealed class FlowTrainer
                 report["images_per_s"] = windowSteps * _options.BatchSize / Math.Max(windowClock.Elapsed.TotalSeconds, 1e-9);
                 var perStep = clock.Elapsed.TotalSeconds / (done - startStep);
                 _log.Progress(done, endStep, report, TimeSpan.FromSeconds(perStep * (endStep - done)));
+                Monitor.Observe(done, report["loss"], () => WeightFingerprint() != initialWeights);
                 OnMetrics?.Invoke(done, report);
                 window.Clear();
                 windowSteps = 0;
@@ -100,6 +105,21 @@ public sealed class FlowTrainer
             if (_options.CheckpointEvery > 0 && done % _options.CheckpointEvery == 0 && done < endStep) OnCheckpoint?.Invoke(done);
         }
         return new TrainingSummary(losses, clock.Elapsed);
+    }
+
+    /// <summary>Sum and sum of squares of every weight: changes whenever any optimizer step moved a weight.</summary>
+    private (double, double) WeightFingerprint()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        double sum = 0, squares = 0;
+        foreach (var p in _model.parameters())
+        {
+            var d = p.detach().to(ScalarType.Float64);
+            sum += d.sum().item<double>();
+            squares += d.square().sum().item<double>();
+        }
+        return (sum, squares);
     }
 
     private double GradNorm()

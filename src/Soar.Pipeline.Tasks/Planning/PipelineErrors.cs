@@ -16,4 +16,6 @@ public static class PipelineErrors
     public const string WorkerOutputInvalid = "SOAR1012";
     public const string WorkerNotFound = "SOAR1013";
     public const string Cancelled = "SOAR1014";
+    public const string NotReproduced = "SOAR1015";
+    public const string UnknownOnlyStage = "SOAR1009";
 }

@@ -63,7 +63,7 @@ public sealed class CheckpointTests : IDisposable
         Assert.False(reader.HasOptimizer);
         Assert.Equal(["checkpoint"], Directory.GetFileSystemEntries(Path.Combine(_root, "run")).Select(Path.GetFileName));
         Assert.Equal(
-            [CheckpointLayout.Config, CheckpointLayout.Model, CheckpointLayout.TrainerState],
+            [CheckpointLayout.Checksums, CheckpointLayout.Config, CheckpointLayout.Model, CheckpointLayout.TrainerState],
             Directory.GetFiles(dir).Select(Path.GetFileName).Order());
         Assert.Equal("pt", SafeTensorsFile.ReadHeader(Path.Combine(dir, CheckpointLayout.Model)).Metadata["format"]);
         Assert.Equal(["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight"],

@@ -51,6 +51,34 @@ public class InterruptedTrainingTests : IDisposable
     }
 
     [Fact]
+    public void Repeated_interruptions_at_random_steps_still_end_identical()
+    {
+        _h.Curate(count: 48);
+        var parameters = new Dictionary<string, string>(Common, StringComparer.OrdinalIgnoreCase) { ["Steps"] = "12", ["CheckpointEvery"] = "1" };
+        _h.Sft("unbroken", parameters, "data");
+        var resumeDir = _h.Dir.File("resume");
+        var random = new Random(7);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        int attempt = 0;
+        while (true)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the interrupted run did not finish within 60 s");
+            var name = $"attempt{++attempt}";
+            using var cts = new CancellationTokenSource();
+            try
+            {
+                // Each attempt is stopped after 1-4 more steps; the last one runs to the end.
+                _h.Run(new SftStage(), name, parameters, ["data"], resumeDir, new StopAfter(attempt < 5 ? 3 * attempt + random.Next(0, 2) : int.MaxValue, cts, _h.Log), cts.Token);
+                break;
+            }
+            catch (OperationCanceledException) { }
+        }
+        Assert.True(attempt > 1);
+        Assert.Equal(File.ReadAllBytes(_h.Dir.File("unbroken/checkpoint/model.safetensors")), File.ReadAllBytes(_h.Dir.File($"attempt{attempt}/checkpoint/model.safetensors")));
+        Assert.Equal(File.ReadAllBytes(_h.Dir.File("unbroken/checkpoint/optimizer.safetensors")), File.ReadAllBytes(_h.Dir.File($"attempt{attempt}/checkpoint/optimizer.safetensors")));
+    }
+
+    [Fact]
     public void A_damaged_periodic_checkpoint_is_skipped_with_a_warning()
     {
         _h.Curate(count: 48);

@@ -63,6 +63,14 @@ public class SftStageTests : IDisposable
     }
 
     [Fact]
+    public void Weights_that_never_move_stop_the_stage()
+    {
+        _h.Curate(count: 32);
+        var e = Assert.Throws<StageException>(() => _h.Sft("sft", Params(("Steps", "6"), ("BatchSize", "4"), ("LearningRate", "0"), ("LogEvery", "2")), "data"));
+        Assert.Equal("SOAR2106", e.Code);
+    }
+
+    [Fact]
     public void Missing_dataset_upstream_is_a_clear_error()
     {
         var e = Assert.Throws<StageException>(() => _h.Sft("sft", Params(("Steps", "2"))));

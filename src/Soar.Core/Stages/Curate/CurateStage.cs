@@ -1,15 +1,20 @@
 using System.Text.Json;
+using Soar.Core.Curation;
 using Soar.Core.Data;
 using Soar.Core.Imaging;
+using Soar.Core.Rewards;
 using Soar.Core.Worlds;
 
 namespace Soar.Core.Stages.Curate;
 
 /// <summary>
-/// Builds a Hugging Face-layout Parquet dataset (data/train-*.parquet, data/validation-*.parquet, dataset.json)
-/// from a built-in world or from a user folder/Parquet source, with square images of side ImageSize.
-/// Errors: SOAR2001 source not found or unreadable, SOAR2002 no usable rows, SOAR2003 world cannot render the size.
-/// Warning SOAR2101: a row whose image cannot be decoded was skipped.
+/// Builds a Hugging Face-layout Parquet dataset (data/train-*.parquet, data/validation-*.parquet, dataset.json,
+/// curation-report.json) from a built-in world or a user folder/Parquet source: validates, normalises to square
+/// images of side ImageSize, deduplicates, filters and splits by a seeded content hash. Nothing is replaced
+/// until the whole run succeeded.
+/// Errors: SOAR2001 source not found or unreadable, SOAR2002 no usable rows, SOAR2003 world cannot render the size,
+/// SOAR2004 invalid row under FailOnInvalid, SOAR2005 bad filter parameter, SOAR2006 score command failed.
+/// Warning SOAR2101: a row was skipped (the first <see cref="MaxListedDrops"/> are named in the log).
 /// </summary>
 public sealed class CurateStage : IStage
 {
@@ -17,7 +22,7 @@ public sealed class CurateStage : IStage
     public const string ValidationSplit = "validation";
     public const string ManifestFileName = "dataset.json";
 
-    /// <summary>Undecodable rows named one by one in the log; the rest are only counted.</summary>
+    /// <summary>Skipped rows named one by one in the log; the rest are only counted (all are in the report).</summary>
     public const int MaxListedDrops = 20;
 
     public string Kind => "curate";
@@ -29,34 +34,68 @@ public sealed class CurateStage : IStage
         int imageSize = context.Int("ImageSize");
         double validationFraction = context.Double("ValidationFraction");
         Directory.CreateDirectory(context.OutputDir);
-        RemoveStaleShards(context.OutputDir);
 
-        var writer = new ParquetDatasetWriter();
+        using var scoreFilter = ScoreFilterOf(context);
+        var report = new CurationReport { Source = source };
+        bool isWorld = IsWorldName(source, out var world);
+        var pipeline = BuildPipeline(context, imageSize, isWorld, scoreFilter, report);
+
+        var writer = new ParquetDatasetWriter { RowGroupSize = context.Int("RowGroupSize"), MaxRowsPerShard = context.Int("RowsPerShard") };
         using var train = writer.OpenSplit(context.OutputDir, TrainSplit);
         using var validation = writer.OpenSplit(context.OutputDir, ValidationSplit);
         var split = new ContentSplit(seed, validationFraction);
-        void Add(DatasetRecord row) => (split.IsValidation(row.ImageBytes) ? validation : train).Add(row);
+        void Keep(DatasetRecord row) => (split.IsValidation(row.ImageBytes) ? validation : train).Add(row);
+        long listed = 0;
+        void Dropped(RowDrop drop)
+        {
+            if (++listed <= MaxListedDrops)
+                context.Log.Warning("SOAR2101", $"skipped ({drop.Reason}): {drop.Message}{(listed == MaxListedDrops ? " (further skipped rows are counted here and listed in " + CurationReport.FileName + ")" : "")}");
+        }
 
-        CurateCounts counts;
         string worldName;
-        if (IsWorldName(source, out var world))
+        IEnumerable<DatasetRecord> rows;
+        long total;
+        if (isWorld)
         {
             worldName = world.Name;
-            counts = FromWorld(context, world, seed, imageSize, Add, cancellationToken);
+            total = context.Int("Count");
+            rows = WorldRows(context, world, seed, imageSize, (int)total);
         }
         else
         {
             worldName = "custom";
-            counts = FromPath(context, ResolveSourcePath(context, source), imageSize, Add, cancellationToken);
+            (rows, total) = PathRows(context, ResolveSourcePath(context, source));
         }
 
-        if (counts.Kept == 0)
-            throw new StageException("SOAR2002", $"stage '{context.Name}': no usable rows in '{source}' ({counts.Dropped} dropped as undecodable); check the images or point Source at another dataset");
+        var progress = new ProgressReporter(context.Log, (int)Math.Min(total, int.MaxValue));
+        try
+        {
+            pipeline.Run(rows, Keep, Dropped, done => progress.Step((int)Math.Min(done, int.MaxValue)), cancellationToken);
+        }
+        catch (InvalidRowException e)
+        {
+            throw new StageException("SOAR2004", $"stage '{context.Name}': invalid row ({e.Drop.Reason}): {e.Message}; fix or remove it, or drop FailOnInvalid=\"true\" to skip invalid rows with a report", e);
+        }
+        catch (RewardException e)
+        {
+            throw new StageException("SOAR2006", $"stage '{context.Name}': ScoreFilter failed: {e.Message}", e);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message}", e);
+        }
+        if (pipeline.Deduplicator is { } dedupe)
+            report.DuplicateGroups.AddRange(dedupe.Groups.Take(CurationReport.MaxListedGroups).Select(g => new CurationReport.DuplicateGroup(g.Key, g.Value)));
+
+        if (report.Kept == 0)
+            throw new StageException("SOAR2002", $"stage '{context.Name}': no usable rows in '{source}' ({report.Summary()}); the reasons are listed above; fix the data, loosen the filters or point Source at another dataset");
         if (train.RowCount == 0)
-            throw new StageException("SOAR2002", $"stage '{context.Name}': all {counts.Kept} rows fell into the validation split; add rows or lower ValidationFraction");
+            throw new StageException("SOAR2002", $"stage '{context.Name}': all {report.Kept} rows fell into the validation split; add rows or lower ValidationFraction");
 
         var trainFiles = train.Complete();
         var validationFiles = validation.Complete();
+        RemoveStaleShards(context.OutputDir, trainFiles.Concat(validationFiles));
+        report.Write(Path.Combine(context.OutputDir, CurationReport.FileName));
         WriteManifest(context.OutputDir, new CuratedDatasetInfo
         {
             World = worldName,
@@ -70,18 +109,65 @@ public sealed class CurateStage : IStage
                 [TrainSplit] = trainFiles.Select(f => Path.GetRelativePath(context.OutputDir, f).Replace('\\', '/')).ToArray(),
                 [ValidationSplit] = validationFiles.Select(f => Path.GetRelativePath(context.OutputDir, f).Replace('\\', '/')).ToArray(),
             },
-            Dropped = counts.Dropped,
+            Dropped = report.DroppedTotal,
+            DroppedByReason = new Dictionary<string, long>(report.Dropped),
         });
-        context.Log.Info($"wrote {train.RowCount} train and {validation.RowCount} validation rows ({worldName}, {imageSize}x{imageSize}){(counts.Dropped > 0 ? $", dropped {counts.Dropped} undecodable" : "")}");
+        context.Log.Info($"{report.Summary()}; wrote {train.RowCount} train and {validation.RowCount} validation rows ({worldName}, {imageSize}x{imageSize}); report: {CurationReport.FileName}");
 
         var result = new StageResult();
         result.Metrics["rows_train"] = train.RowCount;
         result.Metrics["rows_validation"] = validation.RowCount;
-        result.Metrics["rows_dropped"] = counts.Dropped;
+        result.Metrics["rows_dropped"] = report.DroppedTotal;
+        foreach (var (reason, count) in report.Dropped) result.Metrics[$"dropped_{reason}"] = count;
         result.Seeds["seed"] = seed;
         result.Notes["world"] = worldName;
         result.Notes["source"] = source;
         return result;
+    }
+
+    private static CurationPipeline BuildPipeline(StageContext context, int imageSize, bool isWorld, ScoreFilter? scoreFilter, CurationReport report)
+    {
+        var dedupe = context.String("Deduplicate").Trim().ToLowerInvariant();
+        if (dedupe == "auto") dedupe = isWorld ? "none" : "exact";
+        int nearDistance = context.Int("NearDuplicateDistance");
+        try
+        {
+            return new CurationPipeline
+            {
+                ImageSize = imageSize,
+                Fit = SquareFitting.Parse(context.String("Fit")),
+                Validator = new RowValidator(context.Long("MaxImagePixels"), context.Int("MaxCaptionTokens")),
+                Deduplicator = dedupe switch
+                {
+                    "none" => null,
+                    "exact" => new Deduplicator(-1),
+                    "near" => new Deduplicator(nearDistance),
+                    _ => throw new ArgumentException($"Deduplicate '{dedupe}' is unknown; use auto, none, exact or near"),
+                },
+                CaptionRules = new CaptionRules(context.String("CaptionInclude"), context.String("CaptionExclude"), context.Int("MinCaptionLength"), context.Int("MaxCaptionLength")),
+                ImageRules = new ImageRules(context.Int("MinImageSide"), context.Double("MaxAspectRatio")),
+                ScoreFilter = scoreFilter,
+                FailOnInvalid = context.Bool("FailOnInvalid"),
+                Report = report,
+            };
+        }
+        catch (ArgumentException e)
+        {
+            throw new StageException("SOAR2005", $"stage '{context.Name}': {e.Message}", e);
+        }
+    }
+
+    private static ScoreFilter? ScoreFilterOf(StageContext context)
+    {
+        var baseDir = context.Spec.ProjectPath is { } p ? Path.GetDirectoryName(Path.GetFullPath(p))! : Directory.GetCurrentDirectory();
+        try
+        {
+            return ScoreFilter.Parse(context.String("ScoreFilter"), context.Double("ScoreThreshold"), baseDir, TimeSpan.FromSeconds(context.Double("ScoreTimeout")));
+        }
+        catch (ArgumentException e)
+        {
+            throw new StageException("SOAR2005", $"stage '{context.Name}': {e.Message}", e);
+        }
     }
 
     private static bool IsWorldName(string source, out IWorld world)
@@ -103,23 +189,12 @@ public sealed class CurateStage : IStage
         return full;
     }
 
-    private static CurateCounts FromWorld(StageContext context, IWorld world, long seed, int imageSize, Action<DatasetRecord> add, CancellationToken ct)
+    private static IEnumerable<DatasetRecord> WorldRows(StageContext context, IWorld world, long seed, int imageSize, int count)
     {
-        int count = context.Int("Count");
-        var progress = new ProgressReporter(context.Log, count);
         for (int i = 0; i < count; i++)
         {
-            ct.ThrowIfCancellationRequested();
-            WorldSample sample;
-            try
-            {
-                sample = world.Generate(seed, i, imageSize);
-            }
-            catch (ArgumentOutOfRangeException e)
-            {
-                throw new StageException("SOAR2003", $"stage '{context.Name}': {e.Message.Split(" (Parameter")[0]}; raise ImageSize", e);
-            }
-            add(new DatasetRecord
+            var sample = Generate(context, world, seed, i, imageSize);
+            yield return new DatasetRecord
             {
                 ImageBytes = ImageCodec.EncodePng(sample.Image),
                 ImagePath = $"{i:000000}.png",
@@ -128,77 +203,50 @@ public sealed class CurateStage : IStage
                 Annotations = sample.Annotations.ToJson(),
                 OriginalWidth = imageSize,
                 OriginalHeight = imageSize,
-            });
-            progress.Step(i + 1);
+                Source = $"{world.Name} #{i}",
+            };
         }
-        return new CurateCounts(count, 0);
     }
 
-    private static CurateCounts FromPath(StageContext context, string path, int imageSize, Action<DatasetRecord> add, CancellationToken ct)
+    private static WorldSample Generate(StageContext context, IWorld world, long seed, int index, int imageSize)
     {
-        DatasetReader reader;
-        long total;
         try
         {
-            reader = DatasetReader.Open(path);
-            total = reader.CountRows();
+            return world.Generate(seed, index, imageSize);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        catch (ArgumentOutOfRangeException e)
         {
-            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message}", e);
+            throw new StageException("SOAR2003", $"stage '{context.Name}': {e.Message.Split(" (Parameter")[0]}; raise ImageSize", e);
         }
-        if (total == 0)
-            throw new StageException("SOAR2002", $"stage '{context.Name}': Source '{path}' has no rows; add images to it");
-        var progress = new ProgressReporter(context.Log, (int)Math.Min(total, int.MaxValue));
-        long kept = 0, dropped = 0, seen = 0;
-        try
-        {
-            foreach (var record in reader.Read(ct))
-            {
-                seen++;
-                RgbImage image;
-                try
-                {
-                    image = record.DecodeImage();
-                }
-                catch (InvalidDataException e)
-                {
-                    dropped++;
-                    if (dropped <= MaxListedDrops)
-                        context.Log.Warning("SOAR2101", $"skipped: {e.Message}{(dropped == MaxListedDrops ? " (further undecodable rows are counted, not listed)" : "")}");
-                    progress.Step((int)seen);
-                    continue;
-                }
-                var square = ImageResize.ToSquare(image, imageSize);
-                add(record with
-                {
-                    ImageBytes = ImageCodec.EncodePng(square),
-                    ImagePath = $"{kept:000000}.png",
-                    OriginalWidth = image.Width,
-                    OriginalHeight = image.Height,
-                });
-                kept++;
-                progress.Step((int)seen);
-            }
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException)
-        {
-            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message}", e);
-        }
-        return new CurateCounts(kept, dropped);
     }
 
-    private static void RemoveStaleShards(string outputDir)
+    private static (IEnumerable<DatasetRecord> Rows, long Total) PathRows(StageContext context, string path)
+    {
+        try
+        {
+            var reader = DatasetReader.OpenKeepingBrokenRows(path);
+            long total = reader.CountRows();
+            if (total == 0)
+                throw new StageException("SOAR2002", $"stage '{context.Name}': Source '{path}' has no rows; add images to it");
+            return (reader.Read(), total);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message}", e);
+        }
+    }
+
+    // Old shards of another shard count would sit beside the new ones; they go only once the new ones are in place.
+    private static void RemoveStaleShards(string outputDir, IEnumerable<string> current)
     {
         var dataDir = Path.Combine(outputDir, "data");
-        if (!Directory.Exists(dataDir)) return;
+        var keep = new HashSet<string>(current.Select(Path.GetFullPath), StringComparer.Ordinal);
         foreach (var split in new[] { TrainSplit, ValidationSplit })
             foreach (var f in Directory.EnumerateFiles(dataDir, $"{split}-*-of-*.parquet"))
-                File.Delete(f);
+                if (!keep.Contains(Path.GetFullPath(f)))
+                    File.Delete(f);
     }
 
     private static void WriteManifest(string outputDir, CuratedDatasetInfo info) =>
         AtomicFile.WriteAllText(Path.Combine(outputDir, ManifestFileName), JsonSerializer.Serialize(info, CuratedDatasetInfo.Json));
-
-    private readonly record struct CurateCounts(long Kept, long Dropped);
 }

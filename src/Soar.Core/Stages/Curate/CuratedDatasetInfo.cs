@@ -16,8 +16,10 @@ public sealed record CuratedDatasetInfo
     public required Dictionary<string, long> Rows { get; init; }
     /// <summary>Shard paths per split, relative to the dataset folder, with '/' separators.</summary>
     public Dictionary<string, string[]> Files { get; init; } = new();
-    /// <summary>Rows skipped because their image could not be decoded.</summary>
+    /// <summary>Rows left out (invalid, duplicate or filtered).</summary>
     public long Dropped { get; init; }
+    /// <summary>Rows left out per reason (see curation-report.json for each row).</summary>
+    public Dictionary<string, long> DroppedByReason { get; init; } = new();
 
     public static readonly JsonSerializerOptions Json = new()
     {
