@@ -18,6 +18,13 @@ public sealed class ModelFeed
 
     private ModelFeed(PackageSource source, ISettings settings) => (Source, _settings) = (source, settings);
 
+    /// <summary>The enabled package sources of the NuGet.config files that apply to <paramref name="workingDir"/>, in order.</summary>
+    public static IReadOnlyList<ModelFeed> Configured(string workingDir)
+    {
+        var settings = Settings.LoadDefaultSettings(workingDir);
+        return new PackageSourceProvider(settings).LoadPackageSources().Where(s => s.IsEnabled).Select(s => new ModelFeed(s, settings)).ToList();
+    }
+
     /// <summary>A feed by NuGet.config name, URL or folder path (relative to <paramref name="workingDir"/>).</summary>
     public static ModelFeed Resolve(string source, string workingDir)
     {

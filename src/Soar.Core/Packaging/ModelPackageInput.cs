@@ -5,7 +5,8 @@ namespace Soar.Core.Packaging;
 
 /// <summary>
 /// A model stage input given as a package: ModelPackage="Contoso.Shapes.Base/1.0.0" with PackageSource="feed" on a
-/// training or sample stage. The package is restored from the feed into the package cache and verified before use.
+/// training or sample stage (without PackageSource: the first NuGet.config source that has it). The package is restored
+/// into the package cache and verified before use.
 /// </summary>
 public static class ModelPackageInput
 {
@@ -19,15 +20,26 @@ public static class ModelPackageInput
         if (text.Length == 0) return upstream;
         if (upstream is not null)
             throw new StageException("SOAR2633", $"stage '{context.Name}': it has an upstream model '{upstream.Name}' and {PackageParameter}={text}; keep one of them");
-        var source = context.String(SourceParameter);
-        if (source.Length == 0)
-            throw new StageException("SOAR2632", $"stage '{context.Name}': {PackageParameter}={text} needs {SourceParameter}=<feed> (a NuGet.config source name, URL or folder)");
         var reference = ModelPackageReference.Parse(text, $"stage '{context.Name}': {PackageParameter}");
         var projectDir = context.Spec.ProjectPath is { } project ? Path.GetDirectoryName(Path.GetFullPath(project)) : null;
-        var feed = ModelFeed.Resolve(source, projectDir ?? Environment.CurrentDirectory);
+        var workingDir = projectDir ?? Environment.CurrentDirectory;
+        var source = context.String(SourceParameter);
+        var feed = source.Length > 0 ? ModelFeed.Resolve(source, workingDir) : FirstFeedWith(reference, workingDir, context.Name);
         var restored = feed.RestoreAsync(reference.Id, reference.Version, ModelPackageReference.CacheRoot(projectDir), NullLogger.Instance, CancellationToken.None)
             .GetAwaiter().GetResult();
         context.Log.Info($"model package {reference.Id} {reference.Version} from {feed.Source.Source}: verified, model content hash {restored.ModelContentHash}");
         return new StageInput { Name = $"{reference.Id}/{reference.Version}", Kind = "package", Dir = restored.ModelDir };
+    }
+
+    /// <summary>Without PackageSource, the NuGet.config sources are searched in order, as a restore would.</summary>
+    private static ModelFeed FirstFeedWith(ModelPackageReference reference, string workingDir, string stage)
+    {
+        var feeds = ModelFeed.Configured(workingDir);
+        if (feeds.Count == 0)
+            throw new StageException("SOAR2632", $"stage '{stage}': {PackageParameter}={reference.Id}/{reference.Version} has no feed: set {SourceParameter}=<feed> or add a package source to NuGet.config");
+        var version = NuGet.Versioning.NuGetVersion.Parse(reference.Version);
+        foreach (var feed in feeds)
+            if (feed.VersionsAsync(reference.Id, NullLogger.Instance, CancellationToken.None).GetAwaiter().GetResult().Contains(version)) return feed;
+        throw new StageException("SOAR2625", $"stage '{stage}': no NuGet.config feed has {reference.Id} {reference.Version}; searched {string.Join(", ", feeds.Select(f => f.Source.Source))}");
     }
 }

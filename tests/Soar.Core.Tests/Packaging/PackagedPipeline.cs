@@ -14,8 +14,21 @@ public sealed class PackagedPipeline : IDisposable
     public string Model => Dir.File("base");
     public string Eval => Dir.File("eval");
 
+    /// <summary>The one feed of the project's NuGet.config (others cleared, so no test reaches for nuget.org).</summary>
+    public string TeamFeed => Dir.File("team-feed");
+
     public PackagedPipeline()
     {
+        Directory.CreateDirectory(TeamFeed);
+        File.WriteAllText(Dir.File("NuGet.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="team-models" value="{TeamFeed}" />
+              </packageSources>
+            </configuration>
+            """);
         Run("data", "curate", [], ("Source", "shapes"), ("Count", "32"), ("ValidationFraction", "0.1"));
         Run("base", "sft", ["data"], ("Steps", "2"), ("BatchSize", "8"));
         Run("eval", "eval", ["base"], ("PromptsPerTask", "1"), ("SamplesPerPrompt", "1"), ("Steps", "4"), ("Cfg", "2.0"), ("DriftSteps", "0.5"),

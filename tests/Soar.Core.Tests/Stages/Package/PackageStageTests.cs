@@ -61,12 +61,24 @@ public class PackageStageTests(PackagedPipeline pipeline)
     [Fact]
     public void Model_package_without_a_source_or_beside_an_upstream_model_is_a_clear_error()
     {
-        var noSource = Assert.Throws<StageException>(() => pipeline.Run("s1", "sample", [], ("ModelPackage", "Contoso.Shapes.Base/1.2.0")));
-        Assert.Equal("SOAR2632", noSource.Code);
+        var notOnConfiguredFeeds = Assert.Throws<StageException>(() => pipeline.Run("s1", "sample", [], ("ModelPackage", "Contoso.Shapes.Missing/1.2.0")));
+        Assert.Equal("SOAR2625", notOnConfiguredFeeds.Code);
+        Assert.Contains(pipeline.TeamFeed, notOnConfiguredFeeds.Message);
         var both = Assert.Throws<StageException>(() => pipeline.Run("s2", "sample", ["base"], ("ModelPackage", "Contoso.Shapes.Base/1.2.0"), ("PackageSource", "feed")));
         Assert.Equal("SOAR2633", both.Code);
         var badRef = Assert.Throws<StageException>(() => pipeline.Run("s3", "sample", [], ("ModelPackage", "Contoso.Shapes.Base"), ("PackageSource", "feed")));
         Assert.Equal("SOAR2630", badRef.Code);
+    }
+
+    [Fact]
+    public async Task Without_PackageSource_the_nuget_config_feeds_are_searched()
+    {
+        Package("team-pack", ("PackageId", "Contoso.Shapes.Team"), ("Version", "2.0.0"));
+        var feed = ModelFeed.Resolve("team-models", pipeline.Dir.Path);
+        Assert.Equal(pipeline.TeamFeed, feed.Source.Source);
+        await feed.PushAsync(pipeline.Dir.File("team-pack/Contoso.Shapes.Team.2.0.0.nupkg"), null, NullLogger.Instance, CancellationToken.None);
+        pipeline.Run("team-sample", "sample", [], ("Count", "1"), ("Steps", "2"), ("ModelPackage", "Contoso.Shapes.Team/2.0.0"));
+        Assert.True(File.Exists(pipeline.Dir.File("team-sample/samples/0000.png")));
     }
 
     [Fact]
