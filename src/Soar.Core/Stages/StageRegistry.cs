@@ -1,6 +1,7 @@
 using Soar.Core.Stages.Curate;
 using Soar.Core.Stages.Eval;
 using Soar.Core.Stages.FlowGrpo;
+using Soar.Core.Stages.Package;
 using Soar.Core.Stages.Sample;
 using Soar.Core.Stages.Sft;
 using Soar.Core.Stages.Soar;
@@ -22,7 +23,8 @@ public sealed class StageRegistry
         .Add("soar", () => new SoarStage())
         .Add("sample", () => new SampleStage())
         .Add("flow-grpo", () => new FlowGrpoStage())
-        .Add("eval", () => new EvalStage());
+        .Add("eval", () => new EvalStage())
+        .Add("package", () => new PackageStage());
 
     public IReadOnlyCollection<string> Kinds => _factories.Keys;
 
