@@ -19,6 +19,8 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
     public ITaskItem[] ToolFiles { get; set; } = [];
     /// <summary>';'-separated stage names: build only these and what they read (empty = every stage).</summary>
     public string Only { get; set; } = "";
+    /// <summary>The project's &lt;BaseModel&gt; items (at most one): the package training and sample stages start from.</summary>
+    public ITaskItem[] BaseModels { get; set; } = [];
 
     /// <summary>Stages in run order; metadata Kind, Manifest and StageInputs (the files of the stage's up-to-date check).</summary>
     [Output] public ITaskItem[] OrderedStages { get; private set; } = [];
@@ -27,10 +29,12 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
     public override bool Execute()
     {
         var catalog = KindCatalog.Embedded;
-        var plan = PipelinePlanner.Plan(StageItems.ToDeclarations(Stages, ProjectFile), catalog);
-        foreach (var e in plan.Errors)
+        var bindingErrors = new List<PipelineDiagnostic>();
+        var declarations = BaseModelBinding.Apply(StageItems.ToDeclarations(Stages, ProjectFile), BaseModelBinding.Read(BaseModels), catalog, ProjectFile, bindingErrors);
+        var plan = PipelinePlanner.Plan(declarations, catalog);
+        foreach (var e in bindingErrors.Concat(plan.Errors))
             Log.LogError(null, e.Code, null, e.File, e.Line, 0, 0, 0, e.Message);
-        if (plan.Errors.Count > 0) return false;
+        if (plan.Errors.Count > 0 || bindingErrors.Count > 0) return false;
 
         var layout = new StageLayout(OutputRoot);
         foreach (var leftover in layout.DeleteLeftovers())

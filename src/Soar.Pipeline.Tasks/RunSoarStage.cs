@@ -15,6 +15,8 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
     /// <summary>The project's &lt;Stage&gt; items as declared (their defining file and line locate errors).</summary>
     [Required] public ITaskItem[] AllStages { get; set; } = [];
     [Required] public string ProjectFile { get; set; } = "";
+    /// <summary>The project's &lt;BaseModel&gt; items, bound to stages exactly as ResolveSoarStages binds them.</summary>
+    public ITaskItem[] BaseModels { get; set; } = [];
     [Required] public string OutputRoot { get; set; } = "";
     [Required] public string ToolVersion { get; set; } = "";
     /// <summary>soar.dll (run with the dotnet host) or a soar executable.</summary>
@@ -36,7 +38,8 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
             Log.LogError(null, PipelineErrors.MissingUpstream, null, ProjectFile, 0, 0, 0, 0, $"no <Stage Include=\"{StageName}\"> in the project");
             return false;
         }
-        var stage = StageItems.ToDeclaration(item, ProjectFile);
+        var stage = BaseModelBinding.Apply(StageItems.ToDeclarations(AllStages, ProjectFile), BaseModelBinding.Read(BaseModels), KindCatalog.Embedded, ProjectFile, [])
+            .First(s => string.Equals(s.Name, item.ItemSpec, StringComparison.OrdinalIgnoreCase));
         if (!KindCatalog.Embedded.TryGet(stage.Kind, out var kind))
             return Error(PipelineErrors.UnknownKind, $"stage '{stage.Name}' has unknown Kind '{stage.Kind}'", stage);
         var layout = new StageLayout(OutputRoot);

@@ -11,6 +11,8 @@ public sealed class VerifySoarStage : Microsoft.Build.Utilities.Task, ICancelabl
     [Required] public string StageName { get; set; } = "";
     [Required] public ITaskItem[] AllStages { get; set; } = [];
     [Required] public string ProjectFile { get; set; } = "";
+    /// <summary>The project's &lt;BaseModel&gt; items, bound to stages exactly as ResolveSoarStages binds them.</summary>
+    public ITaskItem[] BaseModels { get; set; } = [];
     [Required] public string OutputRoot { get; set; } = "";
     [Required] public string ToolPath { get; set; } = "";
     public string? DotnetHostPath { get; set; }
@@ -24,8 +26,8 @@ public sealed class VerifySoarStage : Microsoft.Build.Utilities.Task, ICancelabl
 
     public override bool Execute()
     {
-        var item = AllStages.First(s => string.Equals(s.ItemSpec, StageName, StringComparison.OrdinalIgnoreCase));
-        var stage = StageItems.ToDeclaration(item, ProjectFile);
+        var stage = BaseModelBinding.Apply(StageItems.ToDeclarations(AllStages, ProjectFile), BaseModelBinding.Read(BaseModels), KindCatalog.Embedded, ProjectFile, [])
+            .First(s => string.Equals(s.Name, StageName, StringComparison.OrdinalIgnoreCase));
         var dir = new StageLayout(OutputRoot).StageDir(stage.Name);
         if (!File.Exists(Path.Combine(dir, StageLayout.ManifestFileName)))
         {

@@ -29,6 +29,30 @@ public sealed class ReproducibilityTests(ToolingFixture tooling)
     }
 
     [Fact]
+    public void A_BaseModel_package_from_a_feed_is_the_starting_point_of_training()
+    {
+        using var feed = new SoarProject();
+        var feedDir = Path.Combine(feed.Dir, "feed");
+        Directory.CreateDirectory(feedDir);
+        using var producer = new SoarProject(Data,
+            """<Stage Include="base" Kind="sft" Upstream="data" Steps="2" BatchSize="8" />""",
+            $"""<Stage Include="package" Kind="package" Upstream="base" PackageId="Test.Base" Version="1.0.0" PushSource="{feedDir}" />""");
+        var produced = producer.Build();
+        Assert.True(produced.Succeeded, produced.ToString());
+        Assert.Single(Directory.GetFiles(feedDir, "*.nupkg", SearchOption.AllDirectories));
+
+        using var consumer = new SoarProject(
+            $"""<BaseModel Include="Test.Base" Version="1.0.0" Source="{feedDir}" />""",
+            Data,
+            """<Stage Include="tune" Kind="sft" Upstream="data" Steps="2" BatchSize="8" />""");
+        var consumed = consumer.Build();
+        Assert.True(consumed.Succeeded, consumed.ToString());
+        Assert.Contains("model package Test.Base 1.0.0 from", consumed.Output);
+        Assert.Contains("\"ModelPackage\": \"Test.Base/1.0.0\"", consumer.ManifestText("tune"));
+        Assert.Equal([], consumer.Build().Ran);
+    }
+
+    [Fact]
     public void SoarStages_builds_only_the_named_stages_and_their_upstream()
     {
         using var project = new SoarProject(Data,

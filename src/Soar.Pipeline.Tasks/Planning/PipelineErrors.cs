@@ -18,4 +18,5 @@ public static class PipelineErrors
     public const string Cancelled = "SOAR1014";
     public const string NotReproduced = "SOAR1015";
     public const string UnknownOnlyStage = "SOAR1009";
+    public const string BaseModel = "SOAR1016";
 }

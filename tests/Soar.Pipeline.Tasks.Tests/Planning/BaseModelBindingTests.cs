@@ -1,0 +1,42 @@
+using Soar.Pipeline.Tasks;
+
+namespace Soar.Pipeline.Tasks.Tests.Planning;
+
+public class BaseModelBindingTests
+{
+    private static readonly KindCatalog Catalog = KindCatalog.Embedded;
+    private static StageDeclaration Stage(string name, string kind, string upstream = "", params (string Key, string Value)[] p) =>
+        PipelinePlannerTests.Stage(name, kind, upstream, 1, p);
+
+    [Fact]
+    public void Stages_that_read_no_model_start_from_the_base_model_package()
+    {
+        var errors = new List<PipelineDiagnostic>();
+        var bound = BaseModelBinding.Apply(
+            [Stage("data", "curate"), Stage("tune", "sft", "data"), Stage("more", "soar", "data;tune"), Stage("look", "sample"),
+             Stage("own", "sft", "data", ("ModelPackage", "Other.Model/2.0.0")), Stage("score", "eval", "tune")],
+            [new BaseModelBinding.Reference("Contoso.Shapes.Base", "1.0.0", "/feeds/local")], Catalog, "p.soarproj", errors);
+
+        Assert.Empty(errors);
+        var byName = bound.ToDictionary(s => s.Name);
+        Assert.Equal("Contoso.Shapes.Base/1.0.0", byName["tune"].Parameters["ModelPackage"]);
+        Assert.Equal("/feeds/local", byName["tune"].Parameters["PackageSource"]);
+        Assert.Equal("Contoso.Shapes.Base/1.0.0", byName["look"].Parameters["ModelPackage"]);
+        Assert.False(byName["more"].Parameters.ContainsKey("ModelPackage"));   // it reads the model 'tune'
+        Assert.Equal("Other.Model/2.0.0", byName["own"].Parameters["ModelPackage"]);
+        Assert.False(byName["data"].Parameters.ContainsKey("ModelPackage"));
+        Assert.False(byName["score"].Parameters.ContainsKey("ModelPackage"));
+    }
+
+    [Fact]
+    public void Two_base_models_or_a_missing_version_are_SOAR1016()
+    {
+        var errors = new List<PipelineDiagnostic>();
+        BaseModelBinding.Apply([Stage("tune", "sft")], [new("A", "1.0.0", ""), new("B", "1.0.0", "")], Catalog, "p.soarproj", errors);
+        Assert.Equal("SOAR1016", Assert.Single(errors).Code);
+
+        errors.Clear();
+        BaseModelBinding.Apply([Stage("tune", "sft")], [new("A", "", "")], Catalog, "p.soarproj", errors);
+        Assert.Contains("needs a Version", Assert.Single(errors).Message);
+    }
+}
