@@ -27,7 +27,8 @@ public sealed class FlowGrpoStage : IStage
         var device = ComputeDevice.Resolve(context.String("Device"));
         int threads = ComputeDevice.ConfigureThreads(context.Int("Threads"));
         var options = ReadOptions(context);
-        var modelInput = context.RequireInput(i => HasCheckpoint(i.Dir), "a trained model to start the policy from (an sft or soar stage)");
+        var modelInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => HasCheckpoint(i.Dir)))
+            ?? context.RequireInput(i => HasCheckpoint(i.Dir), "a trained model to start the policy from (an sft or soar stage, or ModelPackage=\"Id/Version\")");
         var datasetInput = context.FindInput(i => File.Exists(Path.Combine(i.Dir, CurateStage.ManifestFileName)));
 
         var reader = CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(modelInput.Dir));
