@@ -20,4 +20,7 @@ public static class ModelPackageLayout
         || path.StartsWith("_rels/", StringComparison.OrdinalIgnoreCase)
         || path.StartsWith("package/services/metadata/", StringComparison.OrdinalIgnoreCase)
         || path.Equals(".signature.p7s", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Zip entry time of every packed file, in SOURCE_DATE_EPOCH form (2000-01-01T00:00:00Z).</summary>
+    public const string DeterministicTimestamp = "946684800";
 }

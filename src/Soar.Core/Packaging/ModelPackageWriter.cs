@@ -57,6 +57,8 @@ public static class ModelPackageWriter
 
         var builder = new PackageBuilder(deterministic: true)
         {
+            // Without a fixed timestamp NuGet stamps every entry with the current time, so packing twice would differ.
+            DeterministicTimestamp = ModelPackageLayout.DeterministicTimestamp,
             Id = info.Id,
             Version = info.Version,
             Description = ModelCard.Summary(info, config),

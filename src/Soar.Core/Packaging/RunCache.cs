@@ -49,6 +49,8 @@ public sealed class RunCache(ModelFeed feed, string? apiKeyVariable = null)
             throw new StageException("SOAR2640", $"run cache: stage '{manifest.Name}' has no fingerprint in its manifest; only stages run by a build can be cached");
         var builder = new PackageBuilder(deterministic: true)
         {
+            // Without a fixed timestamp NuGet stamps every entry with the current time, so packing twice would differ.
+            DeterministicTimestamp = ModelPackageLayout.DeterministicTimestamp,
             Id = PackageIdFor(fingerprint),
             Version = Version,
             Description = $"Soar run cache: outputs of stage '{manifest.Name}' (kind {manifest.Kind}), content hash {manifest.ContentHash}.",
