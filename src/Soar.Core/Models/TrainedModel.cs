@@ -37,6 +37,13 @@ public sealed class TrainedModel : IDisposable
         throw new FileNotFoundException($"no model checkpoint at {full}: expected {CheckpointLayout.Config} there or in {CheckpointFolder}/ (a finished sft/soar stage folder or a checkpoint folder)", full);
     }
 
+    /// <summary>Whether a folder is a checkpoint or a model stage's output (how stages find their model input).</summary>
+    public static bool IsCheckpoint(string path)
+    {
+        try { ResolveCheckpointDir(path); return true; }
+        catch (FileNotFoundException) { return false; }
+    }
+
     /// <summary>Loads weights (EMA ones when asked and present) onto a device, in eval mode.</summary>
     public static TrainedModel Load(string path, Device device, bool useEma = false)
     {

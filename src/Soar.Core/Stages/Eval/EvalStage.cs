@@ -33,7 +33,7 @@ public sealed class EvalStage : IStage
         var device = ComputeDevice.Resolve(context.String("Device"));
         ComputeDevice.ConfigureThreads(0);
         var datasetInput = context.FindInput(i => File.Exists(Path.Combine(i.Dir, CurateStage.ManifestFileName)));
-        var armInputs = context.Spec.Inputs.Where(i => i != datasetInput && HasCheckpoint(i.Dir)).ToList();
+        var armInputs = context.Spec.Inputs.Where(i => i != datasetInput && TrainedModel.IsCheckpoint(i.Dir)).ToList();
         if (armInputs.Count == 0)
             throw new StageException("SOAR2401", $"stage '{context.Name}' needs at least one trained model (an sft/soar stage or checkpoint folder) as an upstream; it has: {(context.Spec.Inputs.Count == 0 ? "none" : string.Join(", ", context.Spec.Inputs.Select(i => i.Name)))}");
         if (armInputs.Select(a => a.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() != armInputs.Count)
@@ -158,7 +158,7 @@ public sealed class EvalStage : IStage
         else if (world is not null)
         {
             // No dataset upstream: fresh training samples of the world, from a stream no training stage uses.
-            int size = ReadImageSize(context.Spec.Inputs.First(i => HasCheckpoint(i.Dir)).Dir);
+            int size = ReadImageSize(context.Spec.Inputs.First(i => TrainedModel.IsCheckpoint(i.Dir)).Dir);
             rows = world.Sample((long)SplitMix64.Derive(seed, "eval-real", 0), Math.Max(count, 512), size).Select(s => (s.Image, s.Caption)).ToList();
         }
         else throw new StageException("SOAR2405", $"stage '{context.Name}': the Fréchet distance needs real images; add the curate stage as an upstream, or set FrechetSamples=0");
@@ -204,11 +204,5 @@ public sealed class EvalStage : IStage
         result.Seeds["noise"] = run.Seed;
         result.Notes["world"] = run.World;
         return result;
-    }
-
-    private static bool HasCheckpoint(string dir)
-    {
-        try { TrainedModel.ResolveCheckpointDir(dir); return true; }
-        catch (FileNotFoundException) { return false; }
     }
 }

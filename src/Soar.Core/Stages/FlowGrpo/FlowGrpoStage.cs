@@ -27,8 +27,8 @@ public sealed class FlowGrpoStage : IStage
         var device = ComputeDevice.Resolve(context.String("Device"));
         int threads = ComputeDevice.ConfigureThreads(context.Int("Threads"));
         var options = ReadOptions(context);
-        var modelInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => HasCheckpoint(i.Dir)))
-            ?? context.RequireInput(i => HasCheckpoint(i.Dir), "a trained model to start the policy from (an sft or soar stage, or ModelPackage=\"Id/Version\")");
+        var modelInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => TrainedModel.IsCheckpoint(i.Dir)))
+            ?? context.RequireInput(i => TrainedModel.IsCheckpoint(i.Dir), "a trained model to start the policy from (an sft or soar stage, or ModelPackage=\"Id/Version\")");
         var datasetInput = context.FindInput(i => File.Exists(Path.Combine(i.Dir, CurateStage.ManifestFileName)));
 
         var reader = CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(modelInput.Dir));
@@ -136,11 +136,5 @@ public sealed class FlowGrpoStage : IStage
         result.Notes["device"] = device;
         result.Notes["threads"] = threads.ToString();
         return result;
-    }
-
-    private static bool HasCheckpoint(string dir)
-    {
-        try { TrainedModel.ResolveCheckpointDir(dir); return true; }
-        catch (FileNotFoundException) { return false; }
     }
 }

@@ -17,7 +17,7 @@ public sealed class PackageStage : IStage
         if (context.String("PackageId").Length == 0)
             throw new StageException("SOAR2601", $"stage '{context.Name}': PackageId is required (e.g. PackageId=\"$(ModelPackageId)\" in the .soarproj)");
         var info = ModelPackageInfo.Parse(context.String("PackageId"), context.String("Version"), context.String("Authors"), context.String("License"), context.String("Description"));
-        var model = context.RequireInput(i => HasCheckpoint(i.Dir), "a model stage (sft, soar or flow-grpo)");
+        var model = context.RequireInput(i => TrainedModel.IsCheckpoint(i.Dir), "a model stage (sft, soar or flow-grpo)");
         var eval = context.FindInput(i => File.Exists(Path.Combine(i.Dir, EvalStage.MetricsFile)));
         cancellationToken.ThrowIfCancellationRequested();
         var path = ModelPackageWriter.Write(info, model.Dir, eval?.Dir, context.OutputDir);
@@ -35,11 +35,5 @@ public sealed class PackageStage : IStage
         result.Notes["package_id"] = info.Id;
         result.Notes["package_version"] = info.Version.ToNormalizedString();
         return result;
-    }
-
-    private static bool HasCheckpoint(string dir)
-    {
-        try { TrainedModel.ResolveCheckpointDir(dir); return true; }
-        catch (FileNotFoundException) { return false; }
     }
 }

@@ -25,8 +25,8 @@ public sealed class SampleStage : IStage
     {
         var device = ComputeDevice.Resolve(context.String("Device"));
         int threads = ComputeDevice.ConfigureThreads(0);
-        var modelInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => HasCheckpoint(i.Dir)))
-            ?? context.RequireInput(i => HasCheckpoint(i.Dir), "a trained model (an sft or soar stage, a checkpoint folder, or ModelPackage=\"Id/Version\" with PackageSource)");
+        var modelInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => TrainedModel.IsCheckpoint(i.Dir)))
+            ?? context.RequireInput(i => TrainedModel.IsCheckpoint(i.Dir), "a trained model (an sft or soar stage, a checkpoint folder, or ModelPackage=\"Id/Version\" with PackageSource)");
         using var model = TrainedModel.Load(modelInput.Dir, device, context.Bool("UseEma"));
         var prompts = ResolvePrompts(context.String("Prompts"), model, context.Name);
         int count = context.Int("Count"), steps = context.Int("Steps");
@@ -110,11 +110,5 @@ public sealed class SampleStage : IStage
         }
         AtomicFile.WriteAllText(Path.Combine(dir, IndexFile), string.Join('\n', lines) + "\n");
         ImageCodec.SavePng(new ImageGrid { Columns = Math.Min(8, images.Count) }.Compose(images), Path.Combine(dir, GridFile));
-    }
-
-    private static bool HasCheckpoint(string dir)
-    {
-        try { TrainedModel.ResolveCheckpointDir(dir); return true; }
-        catch (FileNotFoundException) { return false; }
     }
 }

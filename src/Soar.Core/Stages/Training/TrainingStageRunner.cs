@@ -29,7 +29,7 @@ public static class TrainingStageRunner
         int threads = ComputeDevice.ConfigureThreads(context.Int("Threads"));
         var options = ReadOptions(context);
         var datasetInput = context.RequireInput(i => File.Exists(Path.Combine(i.Dir, CurateStage.ManifestFileName)), "a curated dataset (a curate stage)");
-        var baseInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => i != datasetInput && HasCheckpoint(i.Dir)));
+        var baseInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => i != datasetInput && TrainedModel.IsCheckpoint(i.Dir)));
         var dataset = CuratedDatasetInfo.Load(datasetInput.Dir);
 
         FlowDiT model;
@@ -143,12 +143,6 @@ public static class TrainingStageRunner
         LogEvery = c.Int("LogEvery"),
         CheckpointEvery = c.Int("CheckpointEvery"),
     };
-
-    private static bool HasCheckpoint(string dir)
-    {
-        try { TrainedModel.ResolveCheckpointDir(dir); return true; }
-        catch (FileNotFoundException) { return false; }
-    }
 
     /// <summary>Captions of both splits plus the world's evaluation prompts, so later sampling never meets an unknown word.</summary>
     private static IEnumerable<string> CaptionsForVocabulary(string datasetDir, CuratedDatasetInfo info)
