@@ -1,15 +1,13 @@
 using Soar.Core.Data;
 using Soar.Core.Imaging;
 using Soar.Core.Stages;
+using static Soar.Core.Tests.Stages.StageHarness;
 
 namespace Soar.Core.Tests.Stages;
 
 public class SampleStageTests : IDisposable
 {
     private readonly StageHarness _h = new();
-
-    private static Dictionary<string, string> Params(params (string Key, string Value)[] p) =>
-        p.ToDictionary(x => x.Key, x => x.Value, StringComparer.OrdinalIgnoreCase);
 
     [Fact]
     public void Samples_are_written_deterministically_with_a_grid()

@@ -1,14 +1,12 @@
 using Soar.Core.Checkpoints;
 using Soar.Core.Stages;
+using static Soar.Core.Tests.Stages.StageHarness;
 
 namespace Soar.Core.Tests.Stages;
 
 public class SftStageTests : IDisposable
 {
     private readonly StageHarness _h = new();
-
-    private static Dictionary<string, string> Params(params (string Key, string Value)[] p) =>
-        p.ToDictionary(x => x.Key, x => x.Value, StringComparer.OrdinalIgnoreCase);
 
     [Fact]
     public void Tiny_model_loss_falls_on_the_shapes_world()

@@ -1,14 +1,12 @@
 using Soar.Core.Stages;
 using Soar.Core.Stages.Soar;
+using static Soar.Core.Tests.Stages.StageHarness;
 
 namespace Soar.Core.Tests.Stages;
 
 public class SoarStageTests : IDisposable
 {
     private readonly StageHarness _h = new();
-
-    private static Dictionary<string, string> Params(params (string Key, string Value)[] p) =>
-        p.ToDictionary(x => x.Key, x => x.Value, StringComparer.OrdinalIgnoreCase);
 
     [Fact]
     public void Lambda_zero_reproduces_the_sft_stage_bit_for_bit()

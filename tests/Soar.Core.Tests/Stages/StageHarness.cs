@@ -10,6 +10,10 @@ namespace Soar.Core.Tests.Stages;
 public sealed class StageHarness : IDisposable
 {
     public TestDirectory Dir { get; } = new();
+
+    /// <summary>Stage parameters from name/value pairs, case-insensitive like the catalog.</summary>
+    public static Dictionary<string, string> Params(params (string Key, string Value)[] p) =>
+        p.ToDictionary(x => x.Key, x => x.Value, StringComparer.OrdinalIgnoreCase);
     public StringWriter Log { get; } = new();
 
     public StageResult Run(IStage stage, string name, IReadOnlyDictionary<string, string> parameters, params string[] upstream) =>
