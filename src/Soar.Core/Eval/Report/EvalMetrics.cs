@@ -4,7 +4,7 @@ using Soar.Core.Stages.Eval;
 
 namespace Soar.Core.Eval.Report;
 
-/// <summary>Builds metrics.json: settings, and per arm every score with its 95% interval and n, drift per step, Fréchet distance, and paired differences.</summary>
+/// <summary>Builds metrics.json: settings, and per arm every score with its 95% interval and n, drift per step, Fréchet distance, paired differences, and per seed group its means (t intervals) and Welch differences.</summary>
 public static class EvalMetrics
 {
     public const string FrechetNote = "Fréchet distance in the feature space of a small CNN trained by this eval on the real images; not comparable to FID (no Inception network).";
@@ -45,6 +45,26 @@ public static class EvalMetrics
                 var d = EvalStatistics.Difference(run, arm, run.Arms[0]);
                 comparisons.Add(new JsonObject { ["arm"] = arm.Name, ["baseline"] = run.Arms[0].Name, ["metric"] = metric, ["difference"] = Finite(d.Mean), ["ci95"] = Interval(d), ["n"] = d.N, ["paired"] = true });
             }
+        var groups = new JsonArray();
+        foreach (var group in run.Groups)
+        {
+            var values = new JsonObject();
+            foreach (var (key, perArm) in GroupStatistics.PerArm(run, group))
+            {
+                var node = Node(StudentT.Mean(perArm))!;
+                node["per_arm"] = new JsonArray(perArm.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+                values[key] = node;
+            }
+            groups.Add(new JsonObject { ["name"] = group.Name, ["arms"] = new JsonArray(group.Arms.Select(a => (JsonNode?)a).ToArray()), ["metrics"] = values });
+        }
+        var groupComparisons = new JsonArray();
+        foreach (var group in run.Groups.Skip(1))
+        {
+            var values = new JsonObject();
+            foreach (var (key, d) in GroupStatistics.Differences(run, group, run.Groups[0]))
+                values[key] = new JsonObject { ["difference"] = Finite(d.Mean), ["ci95"] = Interval(d), ["n"] = d.N };
+            groupComparisons.Add(new JsonObject { ["group"] = group.Name, ["baseline"] = run.Groups[0].Name, ["interval"] = "welch_t", ["metrics"] = values });
+        }
         var settings = new JsonObject();
         foreach (var (k, v) in run.Settings.OrderBy(kv => kv.Key, StringComparer.Ordinal)) settings[k] = v;
         return new JsonObject
@@ -57,6 +77,8 @@ public static class EvalMetrics
             ["settings"] = settings,
             ["arms"] = arms,
             ["comparisons"] = comparisons,
+            ["groups"] = groups,
+            ["group_comparisons"] = groupComparisons,
             ["grids"] = new JsonArray(grids.Select(g => (JsonNode)g!).ToArray()),
         };
     }

@@ -32,6 +32,7 @@ public static class EvalReportWriter
             .Append("</p>\n");
 
         Summary(html, run);
+        Groups(html, run);
         Comparisons(html, run);
         Tasks(html, run);
         Drift(html, run);
@@ -52,6 +53,27 @@ public static class EvalReportWriter
             if (run.Metric is not null) html.Append(Cell(EvalStatistics.Main(run, arm)));
             html.Append(arm.Frechet is { } f ? $"<td class=\"num\">{F(f.Distance)} <span class=\"ci\">[{F(f.Lower)}, {F(f.Upper)}] n={f.Generated} vs {f.Real} real</span></td>" : "<td>not measured</td>");
             html.Append("<td class=\"num\">").Append(arm.Items.Count).Append("</td><td>").Append(E(arm.CheckpointDir)).Append("</td></tr>\n");
+        }
+        html.Append("</table>\n");
+    }
+
+    private static void Groups(StringBuilder html, EvalRun run)
+    {
+        if (run.Groups.Count == 0) return;
+        var summaries = run.Groups.Select(g => GroupStatistics.Summaries(run, g)).ToList();
+        var keys = summaries.SelectMany(s => s.Keys).Distinct().ToList();
+        html.Append("<h2>Groups (mean over training seeds)</h2>\n<p class=\"note\">").Append(E("Each cell is the mean of the group's arms with a Student t 95% interval over them (n = arms); the difference rows use Welch's interval against the first group."))
+            .Append("</p>\n<table><tr><th>metric</th>");
+        foreach (var g in run.Groups) html.Append("<th>").Append(E($"{g.Name} ({string.Join(", ", g.Arms)})")).Append("</th>");
+        foreach (var g in run.Groups.Skip(1)) html.Append("<th>").Append(E($"{g.Name} - {run.Groups[0].Name}")).Append("</th>");
+        html.Append("</tr>\n");
+        var differences = run.Groups.Skip(1).Select(g => GroupStatistics.Differences(run, g, run.Groups[0])).ToList();
+        foreach (var key in keys)
+        {
+            html.Append("<tr><td>").Append(E(key)).Append("</td>");
+            foreach (var s in summaries) html.Append(s.TryGetValue(key, out var v) ? Cell(v) : "<td></td>");
+            foreach (var d in differences) html.Append(d.TryGetValue(key, out var v) ? Cell(v, signed: true) : "<td></td>");
+            html.Append("</tr>\n");
         }
         html.Append("</table>\n");
     }

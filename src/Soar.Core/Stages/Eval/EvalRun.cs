@@ -1,5 +1,5 @@
 namespace Soar.Core.Stages.Eval;
 
-/// <summary>A finished evaluation: its settings, prompt set and every arm's results (what metrics.json and report.html show).</summary>
+/// <summary>A finished evaluation: its settings, prompt set, every arm's results and the seed groups of arms (what metrics.json and report.html show).</summary>
 public sealed record EvalRun(string Stage, string World, string? Metric, IReadOnlyList<EvalPrompt> Prompts, int SamplesPerPrompt,
-    IReadOnlyDictionary<string, string> Settings, IReadOnlyList<ArmResult> Arms, long Seed);
+    IReadOnlyDictionary<string, string> Settings, IReadOnlyList<ArmResult> Arms, long Seed, IReadOnlyList<ArmGroup> Groups);

@@ -39,6 +39,7 @@ public sealed class EvalStage : IStage
         if (armInputs.Select(a => a.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() != armInputs.Count)
             throw new StageException("SOAR2403", $"stage '{context.Name}': two upstream models share a name; arms are named after their stages");
 
+        var groups = ArmGroup.Parse(context.String("Groups"), armInputs.Select(a => a.Name).ToList(), context.Name);
         var dataset = datasetInput is null ? null : CuratedDatasetInfo.Load(datasetInput.Dir);
         int steps = context.Int("Steps"), samples = context.Int("SamplesPerPrompt"), driftSamples = context.Int("DriftSamples");
         int frechetSamples = context.Int("FrechetSamples");
@@ -77,7 +78,7 @@ public sealed class EvalStage : IStage
             arms.Add(EvaluateArm(context, input, model, prompts, scorer, drift, samples, driftSamples, steps, cfg, seed, device, features, realFeatures, reference?.Reference, cancellationToken));
         }
 
-        var run = new EvalRun(context.Name, worldName, scorer?.Metric, prompts, samples, context.ResolvedParameters, arms, seed);
+        var run = new EvalRun(context.Name, worldName, scorer?.Metric, prompts, samples, context.ResolvedParameters, arms, seed, groups);
         return WriteOutputs(context, run, features);
     }
 
@@ -200,6 +201,9 @@ public sealed class EvalStage : IStage
             if (arm.Frechet is { } f) result.Metrics[$"{arm.Name}.frechet"] = f.Distance;
             foreach (var d in arm.Drift) result.Metrics[$"{arm.Name}.drift_distance.step{d.Step}"] = d.Distances.Average();
         }
+        foreach (var group in run.Groups)
+            foreach (var (key, s) in GroupStatistics.Summaries(run, group))
+                if (key == run.Metric || key == "frechet") result.Metrics[$"group.{group.Name}.{key}"] = s.Mean;
         result.Metrics["images"] = run.Arms.Sum(a => a.Items.Count);
         result.Seeds["noise"] = run.Seed;
         result.Notes["world"] = run.World;

@@ -117,6 +117,38 @@ public class EvalStageTests : IDisposable
     }
 
     [Fact]
+    public void Groups_average_their_arms_with_t_intervals_and_welch_differences()
+    {
+        _h.Curate(count: 32);
+        foreach (var (name, steps, seed) in new[] { ("a1", "1", "1"), ("a2", "1", "2"), ("b1", "2", "1"), ("b2", "2", "2") })
+            _h.Sft(name, Params(("Steps", steps), ("BatchSize", "4"), ("Seed", seed)), "data");
+        var result = _h.Run(new EvalStage(), "eval", Params([.. Small, ("FrechetSamples", "16"), ("Groups", "short=a1,a2|longer=b1,b2")]), "a1", "a2", "b1", "b2", "data");
+
+        var metrics = JsonNode.Parse(File.ReadAllText(_h.Dir.File("eval/metrics.json")))!;
+        var groups = metrics["groups"]!.AsArray();
+        Assert.Equal(["short", "longer"], groups.Select(g => g!["name"]!.GetValue<string>()));
+        var armScore = metrics["arms"]!.AsArray().ToDictionary(a => a!["name"]!.GetValue<string>(), a => a!["geneval"]!["mean"]!.GetValue<double>());
+        var shortScore = groups[0]!["metrics"]!["geneval"]!;
+        Assert.Equal((armScore["a1"] + armScore["a2"]) / 2, shortScore["mean"]!.GetValue<double>(), 12);
+        Assert.Equal([armScore["a1"], armScore["a2"]], shortScore["per_arm"]!.AsArray().Select(v => v!.GetValue<double>()));
+        Assert.Equal(2, shortScore["n"]!.GetValue<int>());
+        Assert.NotNull(groups[1]!["metrics"]!["frechet"]);
+        Assert.NotNull(groups[1]!["metrics"]!["drift.step2.image_distance"]);
+        var diff = Assert.Single(metrics["group_comparisons"]!.AsArray())!;
+        Assert.Equal("short", diff["baseline"]!.GetValue<string>());
+        double expected = (armScore["b1"] + armScore["b2"] - armScore["a1"] - armScore["a2"]) / 2;
+        Assert.Equal(expected, diff["metrics"]!["geneval"]!["difference"]!.GetValue<double>(), 12);
+        Assert.Equal((armScore["b1"] + armScore["b2"]) / 2, result.Metrics["group.longer.geneval"], 12);
+        Assert.Contains("Groups (mean over training seeds)", File.ReadAllText(_h.Dir.File("eval/report.html")));
+
+        var unknown = Assert.Throws<StageException>(() => _h.Run(new EvalStage(), "eval2", Params([.. Small, ("Groups", "x=a1,zz")]), "a1", "a2"));
+        Assert.Equal("SOAR2407", unknown.Code);
+        Assert.Contains("'zz'", unknown.Message);
+        var malformed = Assert.Throws<StageException>(() => _h.Run(new EvalStage(), "eval3", Params([.. Small, ("Groups", "a1,a2")]), "a1", "a2"));
+        Assert.Contains("name=arm,arm", malformed.Message);
+    }
+
+    [Fact]
     public void Bad_settings_are_clear_errors()
     {
         _h.Curate(count: 16);
