@@ -12,7 +12,8 @@ namespace Soar.Bench;
 /// <summary>
 /// `dotnet run -c Release --project bench/Soar.Bench -- [--presets tiny,small] [--repeats 5] [--flow-grpo-repeats 3] [--threads N] [--out bench/results/latest.json]`
 /// Prints a table of training and sampling throughput per preset (medians of repeats), then the Flow-GRPO rollout and
-/// training-step speed (--flow-grpo-repeats 0 skips it), and writes JSON. `--curate 10000` measures curation instead.
+/// training-step speed (--flow-grpo-repeats 0 skips it), and writes JSON. `--curate 10000` measures curation instead;
+/// `--results pipelines/bench/.soar` prints the benchmark pipeline's result tables (docs/RESULTS.md).
 /// </summary>
 public static class BenchmarkCommand
 {
@@ -25,6 +26,8 @@ public static class BenchmarkCommand
         var output = Arg(args, "--out", Path.Combine("bench", "results", "latest.json"));
         // --threads 1 gives steadier numbers on a machine shared with other jobs (spinning threads stall each other).
         set_num_threads(int.Parse(Arg(args, "--threads", Environment.ProcessorCount.ToString())));
+        if (Arg(args, "--results", "") is { Length: > 0 } resultsRoot)
+            return ResultsReport.Run(resultsRoot, Arg(args, "--out", Path.Combine("bench", "results", "soar-vs-sft.json")));
         if (int.TryParse(Arg(args, "--curate", ""), out int curateImages)) return CurationBenchmark.Run(curateImages, output);
         if (int.TryParse(Arg(args, "--train-rss-steps", ""), out int rssSteps))
         {

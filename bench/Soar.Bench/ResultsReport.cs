@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Soar.Bench;
+
+/// <summary>
+/// `--results pipelines/bench/.soar`: reads the benchmark pipeline's eval metrics and stage manifests and prints the
+/// markdown tables of docs/RESULTS.md (per world: each method's mean over seeds with its 95% t interval, the Welch
+/// difference against SFT, per-task scores, drift recovery, training wall time), and writes them as JSON.
+/// </summary>
+public static class ResultsReport
+{
+    private static readonly (string Group, string Label)[] Methods =
+        [("sft", "SFT, equal steps"), ("soar", "SOAR, equal steps"), ("sftc", "SFT, equal compute"), ("grpo", "Flow-GRPO, equal steps")];
+
+    public static int Run(string outputRoot, string jsonPath)
+    {
+        var md = new StringBuilder();
+        var summary = new JsonObject();
+        double total = Directory.EnumerateDirectories(outputRoot).Select(d => Path.Combine(d, "manifest.json")).Where(File.Exists)
+            .Sum(m => Manifest(m)?["run"]?["wallSeconds"]?.GetValue<double>() ?? 0);
+        foreach (var world in new[] { "shapes", "glyphs" })
+        {
+            var metricsPath = Path.Combine(outputRoot, $"{world}-eval", "metrics.json");
+            if (!File.Exists(metricsPath)) { Console.Error.WriteLine($"results: {metricsPath} not found; build pipelines/bench/soar-vs-sft.soarproj first"); return 2; }
+            var metrics = JsonNode.Parse(File.ReadAllText(metricsPath))!;
+            var metric = metrics["metric"]!.GetValue<string>();
+            var groups = metrics["groups"]!.AsArray().ToDictionary(g => g!["name"]!.GetValue<string>(), g => g!);
+            var diffs = metrics["group_comparisons"]!.AsArray().ToDictionary(g => g!["group"]!.GetValue<string>(), g => g!["metrics"]!);
+            var baseArm = metrics["arms"]!.AsArray()[0]!;
+            md.AppendLine($"### {world} ({(metric == "geneval" ? "GenEval-style" : "OCR")}; {metrics["prompts"]} prompts x {metrics["samples_per_prompt"]} samples per arm)").AppendLine();
+            md.AppendLine($"| arm | steps | train s/seed | {metric} | - SFT | Fréchet | - SFT |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            md.AppendLine($"| base ({baseArm["name"]}) | {Param(outputRoot, baseArm["name"]!.GetValue<string>(), "Steps")} | {Wall(outputRoot, baseArm["name"]!.GetValue<string>()):F0} | {Score(baseArm[metric])} | | {baseArm["frechet"]?["distance"]?.GetValue<double>().ToString("F1", CultureInfo.InvariantCulture)} | |");
+            var worldJson = new JsonObject { ["metric"] = metric, ["total_wall_seconds"] = total, ["base"] = baseArm[metric]?.DeepClone() };
+            foreach (var (group, label) in Methods)
+            {
+                if (!groups.TryGetValue(group, out var g)) continue;
+                var arms = g["arms"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+                double wall = arms.Average(a => Wall(outputRoot, a));
+                var m = g["metrics"]!;
+                var d = diffs.GetValueOrDefault(group);
+                md.AppendLine($"| {label} | {Param(outputRoot, arms[0], "Steps")} | {wall:F0} | {Score(m[metric])} | {Score(d?[metric], "difference")} | {Score(m["frechet"], digits: "F1")} | {Score(d?["frechet"], "difference", "F1")} |");
+                worldJson[group] = new JsonObject { ["arms"] = new JsonArray(arms.Select(a => (JsonNode?)a).ToArray()), ["train_seconds_per_seed"] = wall, ["metrics"] = m.DeepClone(), ["minus_sft"] = d?.DeepClone() };
+            }
+            md.AppendLine();
+            AppendKeyTable(md, groups, "task.", "Per task (mean over seeds [95% t interval])");
+            AppendKeyTable(md, groups, "drift.", "Drift recovery: perturbed-trajectory score (`perturbed`, `critique`) and RMS image change (`image_distance`) per injection step");
+            summary[world] = worldJson;
+        }
+        md.AppendLine($"Sum of stage wall times: {total / 60:F1} min.");
+        Console.Write(md.ToString());
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+        File.WriteAllText(jsonPath, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"wrote {jsonPath}");
+        return 0;
+    }
+
+    private static void AppendKeyTable(StringBuilder md, Dictionary<string, JsonNode> groups, string prefix, string title)
+    {
+        var keys = groups.Values.SelectMany(g => g["metrics"]!.AsObject().Select(kv => kv.Key)).Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Distinct().ToList();
+        if (keys.Count == 0) return;
+        var present = Methods.Where(m => groups.ContainsKey(m.Group)).ToList();
+        md.AppendLine($"{title}:").AppendLine();
+        md.AppendLine("| " + string.Join(" | ", new[] { "metric" }.Concat(present.Select(m => m.Label))) + " |");
+        md.AppendLine("|---|" + string.Concat(present.Select(_ => "---:|")));
+        foreach (var key in keys)
+            md.AppendLine($"| {key[prefix.Length..]} | " + string.Join(" | ", present.Select(m => Score(groups[m.Group]["metrics"]![key]))) + " |");
+        md.AppendLine();
+    }
+
+    private static string Score(JsonNode? node, string field = "mean", string digits = "F3")
+    {
+        if (node?[field] is not { } v) return "-";
+        var ci = node["ci95"]?.AsArray();
+        string F(JsonNode? x) => x is null ? "?" : x.GetValue<double>().ToString(digits, CultureInfo.InvariantCulture);
+        var sign = field == "difference" && v.GetValue<double>() > 0 ? "+" : "";
+        return ci is null ? $"{sign}{F(v)}" : $"{sign}{F(v)} [{F(ci[0])}, {F(ci[1])}]";
+    }
+
+    private static JsonNode? Manifest(string path) => JsonNode.Parse(File.ReadAllText(path));
+
+    private static double Wall(string root, string stage) =>
+        Manifest(Path.Combine(root, stage, "manifest.json"))?["run"]?["wallSeconds"]?.GetValue<double>() ?? double.NaN;
+
+    private static string Param(string root, string stage, string name) =>
+        Manifest(Path.Combine(root, stage, "manifest.json"))?["parameters"]?[name]?.GetValue<string>() ?? "?";
+}

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Soar.Pipeline.EndToEnd.Tests;
+
+/// <summary>
+/// The benchmark pipeline (pipelines/bench/soar-vs-sft.soarproj) built for real at Scale=smoke: every stage of the
+/// published comparison runs, in miniature, and the evaluations report the per-method seed groups.
+/// </summary>
+[Collection(BuildCollection.Name)]
+public sealed class BenchPipelineTests(ToolingFixture tooling)
+{
+    private static readonly string Project = Path.Combine(RepoPaths.Root, "pipelines", "bench", "soar-vs-sft.soarproj");
+    private static readonly string[] Methods = ["sft", "soar", "sftc", "grpo"];
+
+    [Fact]
+    public void Smoke_scale_runs_every_arm_and_reports_seed_groups_per_world()
+    {
+        Assert.NotNull(tooling.SoarDll);
+        var output = Directory.CreateTempSubdirectory("soar-bench-").FullName;
+        try
+        {
+            var first = Build(output, "-p:Scale=smoke");
+            Assert.True(first.Succeeded, first.ToString());
+            foreach (var world in new[] { "shapes", "glyphs" })
+            {
+                var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(output, $"{world}-eval", "metrics.json")))!;
+                Assert.Equal(world, metrics["world"]!.GetValue<string>());
+                var arms = metrics["arms"]!.AsArray().Select(a => a!["name"]!.GetValue<string>()).ToList();
+                Assert.Equal(13, arms.Count); // the base and 4 methods x 3 seeds
+                Assert.Equal($"{world}-base", arms[0]);
+                var groups = metrics["groups"]!.AsArray();
+                Assert.Equal(Methods, groups.Select(g => g!["name"]!.GetValue<string>()));
+                foreach (var g in groups)
+                    Assert.Equal(3, g!["metrics"]![metrics["metric"]!.GetValue<string>()]!["n"]!.GetValue<int>());
+                Assert.Equal(["soar", "sftc", "grpo"], metrics["group_comparisons"]!.AsArray().Select(c => c!["group"]!.GetValue<string>()));
+                // Equal compute: the sftc arms ran ComputeRatio (2 at smoke scale) times the steps of the sft arms.
+                var sftc = JsonNode.Parse(File.ReadAllText(Path.Combine(output, $"{world}-sftc-s1", "manifest.json")))!;
+                Assert.Equal("2", sftc["parameters"]!["Steps"]!.GetValue<string>());
+            }
+
+            var again = Build(output, "-p:Scale=smoke");
+            Assert.True(again.Succeeded, again.ToString());
+            Assert.Empty(again.Ran);
+            Assert.Equal(32, again.Skipped.Count);
+
+            var bad = Build(output, "-p:Scale=huge");
+            Assert.False(bad.Succeeded);
+            Assert.Contains("SOARBENCH1", bad.Output);
+            Assert.Contains("use cpu (default), gpu or smoke", bad.Output);
+        }
+        finally { Directory.Delete(output, recursive: true); }
+    }
+
+    private static BuildResult Build(string outputRoot, params string[] extra)
+    {
+        var clock = Stopwatch.StartNew();
+        var (exit, text) = DotnetBuild.Run(DotnetBuild.StartInfo(RepoPaths.Root,
+            ["build", Project, "-nologo", "-v:n", "-nodeReuse:false", $"-p:SoarOutputRoot={outputRoot}/", .. extra]), TimeSpan.FromMinutes(12));
+        return new BuildResult(exit, text, clock.Elapsed);
+    }
+}
