@@ -86,6 +86,11 @@ public static class BenchmarkCommand
     /// <summary>`--noop-rebuild`: times no-op builds of <paramref name="project"/> (null: a temporary pipeline).</summary>
     private static int NoopRebuild(string? project, int repeats, string output)
     {
+        if (project is not null && !File.Exists(project))
+        {
+            Console.Error.WriteLine($"noop-rebuild: no such project {project}");
+            return 1;
+        }
         NoopRebuildReport report;
         try
         {
