@@ -10,9 +10,12 @@ using static TorchSharp.torch;
 namespace Soar.Bench;
 
 /// <summary>
-/// `dotnet run -c Release --project bench/Soar.Bench -- [--presets tiny,small] [--repeats 5] [--flow-grpo-repeats 3] [--threads N] [--out bench/results/latest.json]`
-/// Prints a table of training and sampling throughput per preset (medians of repeats), then the Flow-GRPO rollout and
-/// training-step speed (--flow-grpo-repeats 0 skips it), and writes JSON. `--curate 10000` measures curation instead;
+/// `dotnet run -c Release --project bench/Soar.Bench -- [--presets tiny,small] [--repeats 5] [--flow-grpo-repeats 3] [--threads N] [--matmul-size 2048] [--out bench/results/latest.json]`
+/// Measures the float32 matmul peak (n x n, same threads), then prints a table of training and sampling throughput per
+/// preset (medians of repeats) with the training steps' achieved GFLOP/s and share of that peak, then the Flow-GRPO
+/// rollout and training-step speed (--flow-grpo-repeats 0 skips it), and writes JSON. `--curate 10000` measures
+/// curation instead; `--noop-rebuild [path.soarproj] [--noop-repeats 5]` times `dotnet build` of an up-to-date
+/// pipeline (without a path: a small temporary one on this repository's SDK, deleted afterwards);
 /// `--results pipelines/bench/.soar` prints the benchmark pipeline's result tables (docs/RESULTS.md).
 /// </summary>
 public static class BenchmarkCommand
@@ -24,6 +27,11 @@ public static class BenchmarkCommand
         int batch = int.Parse(Arg(args, "--batch", "32"));
         int grpoRepeats = int.Parse(Arg(args, "--flow-grpo-repeats", "3"));
         var output = Arg(args, "--out", Path.Combine("bench", "results", "latest.json"));
+        if (Array.IndexOf(args, "--noop-rebuild") is int at and >= 0)
+        {
+            var project = at + 1 < args.Length && !args[at + 1].StartsWith("--") ? Path.GetFullPath(args[at + 1]) : null;
+            return NoopRebuild(project, int.Parse(Arg(args, "--noop-repeats", "5")), output);
+        }
         // --threads 1 gives steadier numbers on a machine shared with other jobs (spinning threads stall each other).
         set_num_threads(int.Parse(Arg(args, "--threads", Environment.ProcessorCount.ToString())));
         if (Arg(args, "--results", "") is { Length: > 0 } resultsRoot)
@@ -32,38 +40,76 @@ public static class BenchmarkCommand
         if (int.TryParse(Arg(args, "--train-rss-steps", ""), out int rssSteps))
         {
             var preset = presets[0];
-            var (peak, perStep) = TrainingRssBenchmark.Run(preset, rssSteps, batch);
+            var (peakRss, perStep) = TrainingRssBenchmark.Run(preset, rssSteps, batch);
             Console.WriteLine($"{"preset",-8}{"steps",8}{"batch",7}{"s/step",9}{"peak RSS MiB",14}");
-            Console.WriteLine($"{preset,-8}{rssSteps,8}{batch,7}{perStep,9:F3}{peak,14:F0}");
-            WriteJson(output, new { kind = "train-rss", preset, steps = rssSteps, batch, seconds_per_step = perStep, peak_rss_mib = peak, date = DateTime.UtcNow });
+            Console.WriteLine($"{preset,-8}{rssSteps,8}{batch,7}{perStep,9:F3}{peakRss,14:F0}");
+            WriteJson(output, new { kind = "train-rss", preset, steps = rssSteps, batch, seconds_per_step = perStep, peak_rss_mib = peakRss, date = DateTime.UtcNow });
             return 0;
         }
 
+        // First, while the process is small, so its buffers do not raise the presets' peak RSS.
+        var peak = MatmulPeak.Measure(int.Parse(Arg(args, "--matmul-size", "2048")));
+        Console.WriteLine($"matmul peak: {peak.GflopPerSecond:F1} GFLOP/s (float32 {peak.Size}x{peak.Size}, {peak.Threads} threads, median of {peak.Seconds.Length})");
         var rows = new List<BenchmarkRow>();
         foreach (var preset in presets)
         {
             manual_seed(0);
             var config = ModelConfig.FromPreset(preset, 32, 64, 24, 1.0);
             using var model = new FlowDiT(config);
+            var soarOptions = new SoarOptions();
             var train = TimeTraining(model, new SftObjective(), batch, repeats);
-            var soar = TimeTraining(model, new SoarObjective(new SoarOptions()), batch, repeats);
+            var soar = TimeTraining(model, new SoarObjective(soarOptions), batch, repeats);
             var sample = TimeSampling(model, 32, 20, 4.5, Math.Max(2, repeats / 2));
+            double sftGflop = StepFlops.Sft(config, batch) / 1e9, soarGflop = StepFlops.Soar(config, batch, soarOptions) / 1e9;
             rows.Add(new BenchmarkRow(preset, model.ParameterCount(), batch, train, batch / train, soar, batch / soar, soar / train,
-                sample.SecondsPerCall, 32 / sample.SecondsPerCall, ProcessMemory.PeakRssMiB(), sample.RssGrowthMiB));
+                sample.SecondsPerCall, 32 / sample.SecondsPerCall, ProcessMemory.PeakRssMiB(), sample.RssGrowthMiB,
+                peak.GflopPerSecond, sftGflop, sftGflop / train, sftGflop / train / peak.GflopPerSecond,
+                soarGflop, soarGflop / soar, soarGflop / soar / peak.GflopPerSecond));
         }
 
-        Console.WriteLine($"{"preset",-8}{"params",12}{"sft s/step",12}{"sft img/s",11}{"soar s/step",13}{"soar img/s",12}{"soar/sft",10}{"sample s/32",13}{"sample img/s",14}{"peak RSS MiB",14}{"RSS growth MiB",16}");
+        Console.WriteLine($"{"preset",-8}{"params",12}{"sft s/step",12}{"sft img/s",11}{"soar s/step",13}{"soar img/s",12}{"soar/sft",10}{"sample s/32",13}{"sample img/s",14}{"peak RSS MiB",14}{"RSS growth MiB",16}{"peak GF/s",11}{"sft GF/s",10}{"sft share",11}{"soar GF/s",11}{"soar share",12}");
         foreach (var r in rows)
-            Console.WriteLine($"{r.Preset,-8}{r.Parameters,12:N0}{r.SftSecondsPerStep,12:F3}{r.SftImagesPerSecond,11:F1}{r.SoarSecondsPerStep,13:F3}{r.SoarImagesPerSecond,12:F1}{r.SoarToSftRatio,10:F2}{r.SampleSecondsPerBatch,13:F2}{r.SampleImagesPerSecond,14:F1}{r.PeakRssMiB,14:F0}{r.SamplingRssGrowthMiB,16:F1}");
-        var grpo = grpoRepeats > 0 ? presets.Select(p => FlowGrpoBenchmark.Run(p, grpoRepeats)).ToList() : [];
+            Console.WriteLine($"{r.Preset,-8}{r.Parameters,12:N0}{r.SftSecondsPerStep,12:F3}{r.SftImagesPerSecond,11:F1}{r.SoarSecondsPerStep,13:F3}{r.SoarImagesPerSecond,12:F1}{r.SoarToSftRatio,10:F2}{r.SampleSecondsPerBatch,13:F2}{r.SampleImagesPerSecond,14:F1}{r.PeakRssMiB,14:F0}{r.SamplingRssGrowthMiB,16:F1}{r.PeakMatmulGflopPerSecond,11:F1}{r.SftGflopPerSecond,10:F1}{r.SftPeakShare,11:P1}{r.SoarGflopPerSecond,11:F1}{r.SoarPeakShare,12:P1}");
+        var grpo = grpoRepeats > 0 ? presets.Select(p => FlowGrpoBenchmark.Run(p, grpoRepeats, peak)).ToList() : [];
         if (grpo.Count > 0)
         {
             Console.WriteLine();
-            Console.WriteLine($"{"flow-grpo",-10}{"rollouts",9}{"T",4}{"trained",9}{"rollout s",11}{"rollout img/s",15}{"train s/step",14}");
+            Console.WriteLine($"{"flow-grpo",-10}{"rollouts",9}{"T",4}{"trained",9}{"rollout s",11}{"rollout img/s",15}{"train s/step",14}{"rollout GF/s",14}{"rollout share",15}{"train GF/s",12}{"train share",13}");
             foreach (var r in grpo)
-                Console.WriteLine($"{r.Preset,-10}{r.RolloutsPerStep,9}{r.SdeSteps,4}{r.TrainedTimesteps,9}{r.RolloutSecondsPerBatch,11:F2}{r.RolloutImagesPerSecond,15:F1}{r.TrainSecondsPerStep,14:F2}");
+                Console.WriteLine($"{r.Preset,-10}{r.RolloutsPerStep,9}{r.SdeSteps,4}{r.TrainedTimesteps,9}{r.RolloutSecondsPerBatch,11:F2}{r.RolloutImagesPerSecond,15:F1}{r.TrainSecondsPerStep,14:F2}{r.RolloutGflopPerSecond,14:F1}{r.RolloutPeakShare,15:P1}{r.TrainGflopPerSecond,12:F1}{r.TrainPeakShare,13:P1}");
         }
-        WriteJson(output, new { kind = "throughput", machine = Environment.MachineName, cores = Environment.ProcessorCount, threads = get_num_threads(), date = DateTime.UtcNow, batch, repeats, rows, flow_grpo = grpo });
+        foreach (var (what, share) in rows.SelectMany(r => new[] { ($"{r.Preset} sft", r.SftPeakShare), ($"{r.Preset} soar", r.SoarPeakShare) })
+                     .Concat(grpo.SelectMany(r => new[] { ($"{r.Preset} flow-grpo rollout", r.RolloutPeakShare), ($"{r.Preset} flow-grpo train", r.TrainPeakShare) })))
+            if (share > 1) Console.WriteLine($"warning: {what} reaches {share:P0} of the matmul peak: the FLOP count (StepFlops) or the peak is wrong");
+        WriteJson(output, new { kind = "throughput", machine = Environment.MachineName, cores = Environment.ProcessorCount, threads = get_num_threads(), date = DateTime.UtcNow, batch, repeats, rows, flow_grpo = grpo,
+            matmul_peak = new { size = peak.Size, threads = peak.Threads, gflop_per_second = peak.GflopPerSecond, seconds = peak.Seconds } });
+        return 0;
+    }
+
+    /// <summary>`--noop-rebuild`: times no-op builds of <paramref name="project"/> (null: a temporary pipeline).</summary>
+    private static int NoopRebuild(string? project, int repeats, string output)
+    {
+        if (project is not null && !File.Exists(project))
+        {
+            Console.Error.WriteLine($"noop-rebuild: no such project {project}");
+            return 1;
+        }
+        NoopRebuildReport report;
+        try
+        {
+            using var temp = project is null ? new TemporaryPipeline(TemporaryPipeline.FindRepoRoot(Directory.GetCurrentDirectory())) : null;
+            report = NoopRebuildBenchmark.Run(project ?? temp!.ProjectPath, repeats);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"noop-rebuild failed: {e.Message}");
+            return 1;
+        }
+        Console.WriteLine($"{"noop-rebuild",-14}{"builds",7}{"first s",9}{"median s",10}{"min s",8}{"max s",8}{"skipped",9}  times s");
+        Console.WriteLine($"{(project is null ? "temp" : Path.GetFileName(project)),-14}{report.Repeats,7}{report.FirstBuildSeconds,9:F1}{report.MedianSeconds,10:F2}{report.MinSeconds,8:F2}{report.MaxSeconds,8:F2}{report.StagesSkipped.DefaultIfEmpty().Max(),9}  {string.Join(" ", report.Seconds.Select(t => t.ToString("F2")))}");
+        WriteJson(output, new { kind = "noop-rebuild", machine = Environment.MachineName, cores = Environment.ProcessorCount, date = DateTime.UtcNow,
+            project = project ?? "temporary (curate Count=64, sft Steps=2 BatchSize=8)", first_build_seconds = report.FirstBuildSeconds, repeats = report.Repeats,
+            median_seconds = report.MedianSeconds, min_seconds = report.MinSeconds, max_seconds = report.MaxSeconds, seconds = report.Seconds, stages_skipped = report.StagesSkipped });
         return 0;
     }
 
@@ -127,4 +173,5 @@ public static class BenchmarkCommand
 }
 
 public sealed record BenchmarkRow(string Preset, long Parameters, int Batch, double SftSecondsPerStep, double SftImagesPerSecond,
-    double SoarSecondsPerStep, double SoarImagesPerSecond, double SoarToSftRatio, double SampleSecondsPerBatch, double SampleImagesPerSecond, double PeakRssMiB, double SamplingRssGrowthMiB);
+    double SoarSecondsPerStep, double SoarImagesPerSecond, double SoarToSftRatio, double SampleSecondsPerBatch, double SampleImagesPerSecond, double PeakRssMiB, double SamplingRssGrowthMiB,
+    double PeakMatmulGflopPerSecond, double SftGflopPerStep, double SftGflopPerSecond, double SftPeakShare, double SoarGflopPerStep, double SoarGflopPerSecond, double SoarPeakShare);

@@ -13,11 +13,12 @@ namespace Soar.Bench;
 /// <summary>
 /// Flow-GRPO speed of one preset at the stage defaults (2 prompts x G = 8 rollouts, T = 10 SDE steps with CFG,
 /// training on 9 transitions in 2 mini-batches with the KL reference): rollout images/s (the whole batch in one
-/// sampler call) and seconds per training step (all optimizer steps of one RL step). Medians of repeats.
+/// sampler call) and seconds per training step (all optimizer steps of one RL step). Medians of repeats. With the
+/// FLOPs of <see cref="StepFlops"/>: achieved GFLOP/s of both and their share of the measured matmul peak.
 /// </summary>
 public static class FlowGrpoBenchmark
 {
-    public static FlowGrpoRow Run(string preset, int repeats)
+    public static FlowGrpoRow Run(string preset, int repeats, MatmulPeak peak)
     {
         var world = WorldCatalog.Get("shapes");
         var prompts = world.Sample(0, 64, 32).Select(s => RewardPrompt.From(s.Prompt)).DistinctBy(p => p.Caption).ToArray();
@@ -32,6 +33,7 @@ public static class FlowGrpoBenchmark
         var trainer = new FlowGrpoTrainer(policy, reference, reward, prompts, tokenizer, options, new ConsoleStageLog("bench"));
         var rolloutTimes = new List<double>();
         var updateTimes = new List<double>();
+        var updateFlops = new List<double>();
         for (int step = 0; step <= repeats; step++)
         {
             using var scope = NewDisposeScope();
@@ -49,15 +51,21 @@ public static class FlowGrpoBenchmark
                 if (step == 0) continue; // the first step warms up allocators
                 rolloutTimes.Add(sampling);
                 updateTimes.Add(update);
+                int trainedRows = advantages.Count(a => a != 0); // Update drops zero-advantage rollouts
+                updateFlops.Add(StepFlops.FlowGrpoUpdate(config, options, trainedRows, Math.Min(options.TrainedTimesteps, options.SdeSteps)));
             }
         }
-        double rolloutSeconds = Median(rolloutTimes);
+        double rolloutSeconds = Median(rolloutTimes), trainSeconds = Median(updateTimes);
+        double rolloutGflop = StepFlops.FlowGrpoRollout(config, options) / 1e9, trainGflop = Median(updateFlops) / 1e9;
         return new FlowGrpoRow(preset, policy.ParameterCount(), options.RolloutsPerStep, options.SdeSteps, options.TrainedTimesteps,
-            rolloutSeconds, options.RolloutsPerStep / rolloutSeconds, Median(updateTimes));
+            rolloutSeconds, options.RolloutsPerStep / rolloutSeconds, trainSeconds,
+            rolloutGflop, rolloutGflop / rolloutSeconds, rolloutGflop / rolloutSeconds / peak.GflopPerSecond,
+            trainGflop, trainGflop / trainSeconds, trainGflop / trainSeconds / peak.GflopPerSecond);
     }
 
     private static double Median(List<double> xs) { xs.Sort(); return xs.Count % 2 == 1 ? xs[xs.Count / 2] : (xs[xs.Count / 2 - 1] + xs[xs.Count / 2]) / 2; }
 }
 
 public sealed record FlowGrpoRow(string Preset, long Parameters, int RolloutsPerStep, int SdeSteps, int TrainedTimesteps,
-    double RolloutSecondsPerBatch, double RolloutImagesPerSecond, double TrainSecondsPerStep);
+    double RolloutSecondsPerBatch, double RolloutImagesPerSecond, double TrainSecondsPerStep,
+    double RolloutGflopPerBatch, double RolloutGflopPerSecond, double RolloutPeakShare, double TrainGflopPerStep, double TrainGflopPerSecond, double TrainPeakShare);
