@@ -47,7 +47,11 @@ public static class ResultsReport
             }
             md.AppendLine();
             AppendKeyTable(md, groups, "task.", "Per task (mean over seeds [95% t interval])");
-            AppendKeyTable(md, groups, "drift.", "Drift recovery: perturbed-trajectory score (`perturbed`, `critique`) and RMS image change (`image_distance`) per injection step");
+            // GenEval images score 0 or 1, so there critique (share of perturbed runs correct) equals the perturbed score.
+            AppendKeyTable(md, groups, "drift.", metric == "geneval"
+                ? "Drift recovery: score of the perturbed trajectories (`perturbed`) and RMS image change (`image_distance`) per injection step"
+                : "Drift recovery: mean score (`perturbed`) and exact-match share (`critique`) of the perturbed trajectories, and RMS image change (`image_distance`) per injection step",
+                skip: metric == "geneval" ? ".critique" : null);
             summary[world] = worldJson;
         }
         md.AppendLine($"Sum of stage wall times: {total / 60:F1} min.");
@@ -58,9 +62,10 @@ public static class ResultsReport
         return 0;
     }
 
-    private static void AppendKeyTable(StringBuilder md, Dictionary<string, JsonNode> groups, string prefix, string title)
+    private static void AppendKeyTable(StringBuilder md, Dictionary<string, JsonNode> groups, string prefix, string title, string? skip = null)
     {
-        var keys = groups.Values.SelectMany(g => g["metrics"]!.AsObject().Select(kv => kv.Key)).Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Distinct().ToList();
+        var keys = groups.Values.SelectMany(g => g["metrics"]!.AsObject().Select(kv => kv.Key))
+            .Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && (skip is null || !k.EndsWith(skip, StringComparison.Ordinal))).Distinct().ToList();
         if (keys.Count == 0) return;
         var present = Methods.Where(m => groups.ContainsKey(m.Group)).ToList();
         md.AppendLine($"{title}:").AppendLine();
