@@ -145,7 +145,7 @@ public static class BenchmarkCommand
             }
             if (i >= 2) times.Add(clock.Elapsed.TotalSeconds); // first two steps warm up allocators
         }
-        return Median(times);
+        return Stats.Median(times);
     }
 
     private static (double SecondsPerCall, double RssGrowthMiB) TimeSampling(FlowDiT model, int count, int steps, double cfg, int repeats)
@@ -162,13 +162,11 @@ public static class BenchmarkCommand
             using var result = EulerSampler.Sample(model, noise, ids, empty, steps, cfg);
             if (i == 0) rssAfterFirst = ProcessMemory.CurrentRssMiB(); else times.Add(clock.Elapsed.TotalSeconds);
         }
-        return (Median(times), ProcessMemory.CurrentRssMiB() - rssAfterFirst);
+        return (Stats.Median(times), ProcessMemory.CurrentRssMiB() - rssAfterFirst);
     }
 
     // A 64-word vocabulary like the worlds' (only its size matters for speed).
     private static readonly CaptionTokenizer BenchTokenizer = CaptionTokenizer.Build(Enumerable.Range(0, 26).Select(i => $"w{i}"), 24);
-
-    private static double Median(List<double> xs) { xs.Sort(); return xs.Count % 2 == 1 ? xs[xs.Count / 2] : (xs[xs.Count / 2 - 1] + xs[xs.Count / 2]) / 2; }
 
     private static string Arg(string[] args, string name, string fallback)
     {

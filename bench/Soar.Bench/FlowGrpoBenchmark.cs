@@ -55,15 +55,13 @@ public static class FlowGrpoBenchmark
                 updateFlops.Add(StepFlops.FlowGrpoUpdate(config, options, trainedRows, Math.Min(options.TrainedTimesteps, options.SdeSteps)));
             }
         }
-        double rolloutSeconds = Median(rolloutTimes), trainSeconds = Median(updateTimes);
-        double rolloutGflop = StepFlops.FlowGrpoRollout(config, options) / 1e9, trainGflop = Median(updateFlops) / 1e9;
+        double rolloutSeconds = Stats.Median(rolloutTimes), trainSeconds = Stats.Median(updateTimes);
+        double rolloutGflop = StepFlops.FlowGrpoRollout(config, options) / 1e9, trainGflop = Stats.Median(updateFlops) / 1e9;
         return new FlowGrpoRow(preset, policy.ParameterCount(), options.RolloutsPerStep, options.SdeSteps, options.TrainedTimesteps,
             rolloutSeconds, options.RolloutsPerStep / rolloutSeconds, trainSeconds,
             rolloutGflop, rolloutGflop / rolloutSeconds, rolloutGflop / rolloutSeconds / peak.GflopPerSecond,
             trainGflop, trainGflop / trainSeconds, trainGflop / trainSeconds / peak.GflopPerSecond);
     }
-
-    private static double Median(List<double> xs) { xs.Sort(); return xs.Count % 2 == 1 ? xs[xs.Count / 2] : (xs[xs.Count / 2 - 1] + xs[xs.Count / 2]) / 2; }
 }
 
 public sealed record FlowGrpoRow(string Preset, long Parameters, int RolloutsPerStep, int SdeSteps, int TrainedTimesteps,

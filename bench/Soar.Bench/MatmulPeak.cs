@@ -25,8 +25,7 @@ public sealed record MatmulPeak(int Size, int Threads, double GflopPerSecond, do
             using var product = matmul(a, b);
             seconds[i] = clock.Elapsed.TotalSeconds;
         }
-        var sorted = seconds.Order().ToArray();
-        double median = timed % 2 == 1 ? sorted[timed / 2] : (sorted[timed / 2 - 1] + sorted[timed / 2]) / 2;
+        double median = Stats.Median(seconds);
         return new MatmulPeak(n, get_num_threads(), 2.0 * n * n * n / median / 1e9, seconds);
     }
 }

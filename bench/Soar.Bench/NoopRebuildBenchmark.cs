@@ -25,9 +25,7 @@ public static class NoopRebuildBenchmark
             skipped.Add(output.Split('\n').Count(l => l.Contains("up to date, skipped")));
         }
         if (skipped.Distinct().Count() > 1) Console.WriteLine($"warning: skipped-stage counts differ between builds ({string.Join(", ", skipped)}): some stage reran");
-        var sorted = seconds.Order().ToList();
-        double median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-        return new NoopRebuildReport(project, firstSeconds, repeats, median, sorted[0], sorted[^1], [.. seconds], [.. skipped]);
+        return new NoopRebuildReport(project, firstSeconds, repeats, Stats.Median(seconds), seconds.Min(), seconds.Max(), [.. seconds], [.. skipped]);
     }
 
     private static (double Seconds, string Output) Build(string project, TimeSpan? timeout)
