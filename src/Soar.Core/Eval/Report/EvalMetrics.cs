@@ -49,19 +49,19 @@ public static class EvalMetrics
         foreach (var group in run.Groups)
         {
             var values = new JsonObject();
-            foreach (var (key, perArm) in GroupStatistics.PerArm(run, group))
+            foreach (var (key, perArm) in group.PerArm)
             {
                 var node = Node(StudentT.Mean(perArm))!;
                 node["per_arm"] = new JsonArray(perArm.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
                 values[key] = node;
             }
-            groups.Add(new JsonObject { ["name"] = group.Name, ["arms"] = new JsonArray(group.Arms.Select(a => (JsonNode?)a).ToArray()), ["metrics"] = values });
+            groups.Add(new JsonObject { ["name"] = group.Name, ["arms"] = new JsonArray(group.Group.Arms.Select(a => (JsonNode?)a).ToArray()), ["metrics"] = values });
         }
         var groupComparisons = new JsonArray();
         foreach (var group in run.Groups.Skip(1))
         {
             var values = new JsonObject();
-            foreach (var (key, d) in GroupStatistics.Differences(run, group, run.Groups[0]))
+            foreach (var (key, d) in GroupStatistics.Differences(group, run.Groups[0]))
                 values[key] = new JsonObject { ["difference"] = Finite(d.Mean), ["ci95"] = Interval(d), ["n"] = d.N };
             groupComparisons.Add(new JsonObject { ["group"] = group.Name, ["baseline"] = run.Groups[0].Name, ["interval"] = "welch_t", ["metrics"] = values });
         }

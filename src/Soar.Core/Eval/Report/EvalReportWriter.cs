@@ -60,14 +60,14 @@ public static class EvalReportWriter
     private static void Groups(StringBuilder html, EvalRun run)
     {
         if (run.Groups.Count == 0) return;
-        var summaries = run.Groups.Select(g => GroupStatistics.Summaries(run, g)).ToList();
+        var summaries = run.Groups.Select(GroupStatistics.Summaries).ToList();
         var keys = summaries.SelectMany(s => s.Keys).Distinct().ToList();
         html.Append("<h2>Groups (mean over training seeds)</h2>\n<p class=\"note\">").Append(E("Each cell is the mean of the group's arms with a Student t 95% interval over them (n = arms); the difference rows use Welch's interval against the first group."))
             .Append("</p>\n<table><tr><th>metric</th>");
-        foreach (var g in run.Groups) html.Append("<th>").Append(E($"{g.Name} ({string.Join(", ", g.Arms)})")).Append("</th>");
+        foreach (var g in run.Groups) html.Append("<th>").Append(E($"{g.Name} ({string.Join(", ", g.Group.Arms)})")).Append("</th>");
         foreach (var g in run.Groups.Skip(1)) html.Append("<th>").Append(E($"{g.Name} - {run.Groups[0].Name}")).Append("</th>");
         html.Append("</tr>\n");
-        var differences = run.Groups.Skip(1).Select(g => GroupStatistics.Differences(run, g, run.Groups[0])).ToList();
+        var differences = run.Groups.Skip(1).Select(g => GroupStatistics.Differences(g, run.Groups[0])).ToList();
         foreach (var key in keys)
         {
             html.Append("<tr><td>").Append(E(key)).Append("</td>");

@@ -78,7 +78,8 @@ public sealed class EvalStage : IStage
             arms.Add(EvaluateArm(context, input, model, prompts, scorer, drift, samples, driftSamples, steps, cfg, seed, device, features, realFeatures, reference?.Reference, cancellationToken));
         }
 
-        var run = new EvalRun(context.Name, worldName, scorer?.Metric, prompts, samples, context.ResolvedParameters, arms, seed, groups);
+        var run = new EvalRun(context.Name, worldName, scorer?.Metric, prompts, samples, context.ResolvedParameters, arms, seed, []);
+        run = run with { Groups = GroupStatistics.Measure(run, groups) };
         return WriteOutputs(context, run, features);
     }
 
@@ -202,7 +203,7 @@ public sealed class EvalStage : IStage
             foreach (var d in arm.Drift) result.Metrics[$"{arm.Name}.drift_distance.step{d.Step}"] = d.Distances.Average();
         }
         foreach (var group in run.Groups)
-            foreach (var (key, s) in GroupStatistics.Summaries(run, group))
+            foreach (var (key, s) in GroupStatistics.Summaries(group))
                 if (key == run.Metric || key == "frechet") result.Metrics[$"group.{group.Name}.{key}"] = s.Mean;
         result.Metrics["images"] = run.Arms.Sum(a => a.Items.Count);
         result.Seeds["noise"] = run.Seed;

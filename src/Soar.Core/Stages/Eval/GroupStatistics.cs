@@ -9,8 +9,12 @@ namespace Soar.Core.Stages.Eval;
 /// </summary>
 public static class GroupStatistics
 {
+    /// <summary>Every group's per-arm values, measured once for metrics.json, report.html and the stage metrics.</summary>
+    public static IReadOnlyList<GroupValues> Measure(EvalRun run, IReadOnlyList<ArmGroup> groups) =>
+        groups.Select(g => new GroupValues(g, PerArm(run, g))).ToArray();
+
     /// <summary>Metric key -> one value per arm of the group, in a stable order (main, tasks, frechet, drift).</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyList<double>> PerArm(EvalRun run, ArmGroup group)
+    private static IReadOnlyDictionary<string, IReadOnlyList<double>> PerArm(EvalRun run, ArmGroup group)
     {
         var arms = group.Arms.Select(name => run.Arms.First(a => a.Name == name)).ToList();
         var result = new Dictionary<string, IReadOnlyList<double>>();
@@ -26,22 +30,20 @@ public static class GroupStatistics
         Add("frechet", a => a.Frechet?.Distance);
         foreach (var step in arms[0].Drift.Select(d => d.Step))
         {
-            DriftSummary? At(ArmResult a) => a.Drift.FirstOrDefault(d => d.Step == step) is { } r ? EvalStatistics.Drift(r, run.Seed) : null;
-            Add($"drift.step{step}.perturbed", a => At(a)?.Perturbed?.Mean);
-            Add($"drift.step{step}.critique", a => At(a)?.Critique?.Mean);
-            Add($"drift.step{step}.image_distance", a => At(a)?.ImageDistance.Mean);
+            // One summary per arm and step (each runs bootstraps), shared by the three drift keys.
+            var summaries = arms.ToDictionary(a => a, a => a.Drift.FirstOrDefault(d => d.Step == step) is { } r ? EvalStatistics.Drift(r, run.Seed) : null);
+            Add($"drift.step{step}.perturbed", a => summaries[a]?.Perturbed?.Mean);
+            Add($"drift.step{step}.critique", a => summaries[a]?.Critique?.Mean);
+            Add($"drift.step{step}.image_distance", a => summaries[a]?.ImageDistance.Mean);
         }
         return result;
     }
 
-    public static IReadOnlyDictionary<string, ScoreSummary> Summaries(EvalRun run, ArmGroup group) =>
-        PerArm(run, group).ToDictionary(kv => kv.Key, kv => StudentT.Mean(kv.Value));
+    public static IReadOnlyDictionary<string, ScoreSummary> Summaries(GroupValues group) =>
+        group.PerArm.ToDictionary(kv => kv.Key, kv => StudentT.Mean(kv.Value));
 
     /// <summary>Welch difference group - baseline for every metric both groups have.</summary>
-    public static IReadOnlyDictionary<string, ScoreSummary> Differences(EvalRun run, ArmGroup group, ArmGroup baseline)
-    {
-        var a = PerArm(run, group);
-        var b = PerArm(run, baseline);
-        return a.Where(kv => b.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => StudentT.WelchDifference(kv.Value, b[kv.Key]));
-    }
+    public static IReadOnlyDictionary<string, ScoreSummary> Differences(GroupValues group, GroupValues baseline) =>
+        group.PerArm.Where(kv => baseline.PerArm.ContainsKey(kv.Key))
+            .ToDictionary(kv => kv.Key, kv => StudentT.WelchDifference(kv.Value, baseline.PerArm[kv.Key]));
 }
