@@ -121,12 +121,9 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
 
     private void TryCleanUp(string what, Action cleanUp, StageDeclaration stage)
     {
-        try { cleanUp(); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
+        if (FolderCleanup.Try(cleanUp) is { } problem)
             Log.LogWarning(null, StageRunErrors.CleanupFailed, null, stage.File, stage.Line, 0, 0, 0,
-                $"could not remove {what} ({e.Message}); the next build removes it once nothing uses it");
-        }
+                $"could not remove {what} ({problem}); the next build removes it once nothing uses it");
     }
 
     private int? RunWorker(StageDeclaration stage, StageLayout layout, ProcessIdentity build)

@@ -36,7 +36,8 @@ public sealed class BuildLease(IReadOnlyList<(int Pid, long StartTicks)> holders
 
     /// <summary>
     /// Cancels the returned source once a holder is gone (checked every <paramref name="period"/>), after calling
-    /// <paramref name="onGone"/>; a run that has not stopped <paramref name="grace"/> later is ended with exit code 130.
+    /// <paramref name="onGone"/>; a run that has not stopped <paramref name="grace"/> later is ended with exit code 130
+    /// (never, given <see cref="Timeout.InfiniteTimeSpan"/>).
     /// </summary>
     public Watch Start(CancellationToken outer, TimeSpan period, TimeSpan grace, Action<int> onGone) => new(this, outer, period, grace, onGone);
 
@@ -55,7 +56,7 @@ public sealed class BuildLease(IReadOnlyList<(int Pid, long StartTicks)> holders
                 onGone(pid);
                 _source.Cancel();
                 // A stage busy in code that does not check the token must still not outlive its build.
-                new Thread(() => { Thread.Sleep(grace); Environment.Exit(130); }) { IsBackground = true }.Start();
+                if (grace != Timeout.InfiniteTimeSpan) new Thread(() => { Thread.Sleep(grace); Environment.Exit(130); }) { IsBackground = true }.Start();
             }, null, TimeSpan.Zero, period);
         }
 
