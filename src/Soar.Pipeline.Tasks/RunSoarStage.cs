@@ -6,8 +6,10 @@ namespace Soar.Pipeline.Tasks;
 
 /// <summary>
 /// Runs one stage in the soar worker process: writes its spec, streams the worker's progress into the build log,
-/// and moves the temp output folder into place only when the worker succeeded. The content stamp is rewritten
-/// only when the outputs' content hash changed, so identical outputs do not rerun dependents.
+/// and moves the temp output folder into place only when the worker succeeded and the move is still wanted (the
+/// build is alive, holds the output root's lock, and declares the stage as it did at the start). The worker is
+/// stopped when the build is gone. The content stamp is rewritten only when the outputs' content hash changed, so
+/// identical outputs do not rerun dependents.
 /// </summary>
 public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTask
 {
