@@ -53,6 +53,7 @@ public sealed class FlowGrpoStage : IStage
         catch (ArgumentException e) { throw new StageException("SOAR2503", $"stage '{context.Name}': {e.Message}", e); }
 
         var config = BuildConfig(reader.Config, options, reward.Name, context.String("Prompts"), modelInput.Name);
+        context.KindInfo.WithoutUnfingerprinted(config["training"]);  // LogEvery and other logging knobs stay out of the checkpoint bytes
         var checkpointDir = Path.Combine(context.OutputDir, TrainedModel.CheckpointFolder);
         using (var metrics = new MetricsLog(Path.Combine(context.OutputDir, TrainingStageRunner.LogsFolder)))
         {

@@ -66,11 +66,14 @@ public static class TrainingStageRunner
 
         using var data = LoadTrainingSet(datasetInput.Dir, tokenizer, model.Config.ImageSize, device, context, cancellationToken);
         context.Log.Info($"dataset '{datasetInput.Name}': {data.Count} training images; device {device.type}, {threads} threads; {options.Steps} steps of {options.BatchSize}");
+        if (options.BatchSize > data.Count)
+            throw new StageException("SOAR2108", $"stage '{context.Name}': BatchSize={options.BatchSize} is larger than the {data.Count} training images of '{datasetInput.Name}'; set BatchSize to at most {data.Count} or curate more rows");
 
         using var empty = TrainedModel.EmptyIds(tokenizer, 1, device);
         var trainer = new FlowTrainer(model, objective, options, data, empty, context.Log);
         // A resumed run keeps the record of the run it continues.
         var config = resume is not null ? resume.Config.DeepClone().AsObject() : BuildConfig(model.Config, tokenizer, options, objective.Name, datasetInput, dataset, baseInput, baseConfig);
+        context.KindInfo.WithoutUnfingerprinted(config["training"]);  // LogEvery and other logging knobs stay out of the checkpoint bytes
         var checkpointDir = Path.Combine(context.OutputDir, TrainedModel.CheckpointFolder);
         var logsDir = Path.Combine(context.OutputDir, LogsFolder);
         if (resume is not null) interruption?.RestoreMetrics(Path.Combine(logsDir, MetricsLog.JsonlFileName));
