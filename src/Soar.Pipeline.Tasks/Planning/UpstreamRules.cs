@@ -4,19 +4,20 @@ namespace Soar.Pipeline.Tasks;
 
 /// <summary>
 /// Kind-against-upstream rules checked at plan time, so a mistake that only shows once a stage runs fails the
-/// build before anything trains (SOAR1018): each upstream fits the kind's catalog "upstream" rule; sample and
-/// eval prompts that need a built-in world are not used on custom data, and prompts that need a dataset's
-/// validation captions have that dataset upstream; BatchSize fits in the rows a built-in world is asked for.
+/// build before anything trains (SOAR1018): each upstream fits the kind's catalog "upstream" rule; sample, eval and
+/// flow-grpo prompts that need a built-in world are not used on custom data, and prompts that need a dataset's
+/// captions have that dataset upstream; BatchSize fits in the rows a built-in world is asked for.
 /// </summary>
 public static class UpstreamRules
 {
     private const string ModelPackage = "ModelPackage";
 
-    /// <summary>Prompt sets that exist only for a built-in world, per kind.</summary>
-    private static readonly Dictionary<string, string[]> WorldPrompts = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>Per kind: the Prompts values that exist only for a built-in world, and the one that reads the dataset's captions.</summary>
+    private static readonly Dictionary<string, (string[] WorldOnly, string FromDataset)> PromptSets = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["sample"] = ["heldout", "eval"],
-        ["eval"] = ["eval", "heldout"],
+        ["sample"] = (["heldout", "eval"], "validation"),
+        ["eval"] = (["eval", "heldout"], "validation"),
+        ["flow-grpo"] = (["train"], "dataset"),
     };
 
     public static void Check(IReadOnlyList<StageDeclaration> ordered, KindCatalog catalog, List<PipelineDiagnostic> errors)
@@ -29,7 +30,7 @@ public static class UpstreamRules
             if (kind.Upstream is { OrderOnly: false } rule) CheckRoles(stage, kind, rule, declared, catalog, errors);
             var origin = kind.Produces == "dataset" ? DataOrigin.OfCurate(stage, kind, catalog) : DataOrigin.Inherited(stage, planned);
             planned[stage.Name] = (kind, origin);
-            if (WorldPrompts.TryGetValue(kind.Name, out var worldOnly)) CheckPrompts(stage, kind, worldOnly, origin, planned, catalog, errors);
+            if (PromptSets.TryGetValue(kind.Name, out var sets)) CheckPrompts(stage, kind, sets.WorldOnly, sets.FromDataset, origin, planned, catalog, errors);
             CheckBatchSize(stage, kind, planned, declared, errors);
         }
     }
@@ -64,7 +65,7 @@ public static class UpstreamRules
         }
     }
 
-    private static void CheckPrompts(StageDeclaration stage, KindInfo kind, string[] worldOnly, DataOrigin origin,
+    private static void CheckPrompts(StageDeclaration stage, KindInfo kind, string[] worldOnly, string fromDataset, DataOrigin origin,
         Dictionary<string, (KindInfo Kind, DataOrigin Origin)> planned, KindCatalog catalog, List<PipelineDiagnostic> errors)
     {
         var prompts = kind.Value(stage.Parameters, "Prompts").Trim();
@@ -73,11 +74,11 @@ public static class UpstreamRules
             ? $"Upstream=\"{string.Join(";", stage.Upstream.Append(ds).Distinct(StringComparer.OrdinalIgnoreCase))}\""
             : "the curate stage in Upstream";
         if (origin.IsCustom && worldOnly.Contains(prompts, StringComparer.OrdinalIgnoreCase))
-            errors.Add(Error(stage, $"stage '{stage.Name}' ({kind.Name}): Prompts={prompts} exists only for a built-in world ({string.Join(", ", catalog.Worlds)}), but its model learns from custom data (stage '{origin.DatasetStage}', Source={origin.Source}); use Prompts=validation with {withDataset}, or captions separated by '|'"));
+            errors.Add(Error(stage, $"stage '{stage.Name}' ({kind.Name}): Prompts={prompts} exists only for a built-in world ({string.Join(", ", catalog.Worlds)}), but its model learns from custom data (stage '{origin.DatasetStage}', Source={origin.Source}); use Prompts={fromDataset} with {withDataset}, or captions separated by '|'"));
         bool auto = prompts.Equals("auto", StringComparison.OrdinalIgnoreCase);
-        bool needsDataset = prompts.Equals("validation", StringComparison.OrdinalIgnoreCase) || (auto && origin.IsCustom);
+        bool needsDataset = prompts.Equals(fromDataset, StringComparison.OrdinalIgnoreCase) || (auto && origin.IsCustom);
         if (needsDataset && !readsDataset)
-            errors.Add(Error(stage, $"stage '{stage.Name}' ({kind.Name}): Prompts={prompts}{(auto ? $" (the default) on custom data (stage '{origin.DatasetStage}', Source={origin.Source})" : "")} takes the dataset's validation captions, but no dataset is upstream; add it: {withDataset}, or give captions separated by '|'"));
+            errors.Add(Error(stage, $"stage '{stage.Name}' ({kind.Name}): Prompts={prompts}{(auto ? $" (the default) on custom data (stage '{origin.DatasetStage}', Source={origin.Source})" : "")} takes the dataset's {(fromDataset == "dataset" ? "training" : "validation")} captions, but no dataset is upstream; add it: {withDataset}, or give captions separated by '|'"));
     }
 
     /// <summary>A built-in world makes exactly Count rows, so a batch larger than that cannot be filled (custom data is checked by the worker, SOAR2108).</summary>

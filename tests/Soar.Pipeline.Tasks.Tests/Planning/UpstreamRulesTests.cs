@@ -28,6 +28,7 @@ public class UpstreamRulesTests
     [InlineData("sample", "heldout")]
     [InlineData("eval", "eval")]
     [InlineData("eval", "heldout")]
+    [InlineData("flow-grpo", "train")]
     public void World_prompt_sets_on_custom_data_fail_at_plan_time(string kind, string prompts)
     {
         var error = Assert.Single(Errors(CustomData, Model, Stage("s", kind, "base;data", line: 5, parameters: ("Prompts", prompts))));
