@@ -20,7 +20,10 @@ public static class PackageCacheStamp
     public static void Write(string cacheDir, string sha512) => DurableFile.WriteText(PathOf(cacheDir), sha512 + "\n");
 
     /// <summary>Removed before the folder is replaced, so an interrupted replacement is never taken for a match.</summary>
-    public static void Clear(string cacheDir) => File.Delete(PathOf(cacheDir));
+    public static void Clear(string cacheDir)
+    {
+        if (File.Exists(PathOf(cacheDir))) File.Delete(PathOf(cacheDir));
+    }
 
     private static string PathOf(string cacheDir) => cacheDir.TrimEnd(Path.DirectorySeparatorChar) + ".nupkg.sha512";
 }

@@ -105,16 +105,20 @@ public class PackageIntegrityTests(PackagedPipeline pipeline)
     public void A_huge_entry_is_refused_before_it_is_written_in_full()
     {
         var path = Pack("Contoso.Bomb", "bomb");
-        const int Huge = 16 << 20, Cap = 2 << 20;
+        long cap;
         using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
-        using (var entry = zip.CreateEntry("soar/zeros.bin", CompressionLevel.SmallestSize).Open())
-            entry.Write(new byte[Huge]);
+        {
+            // Room for the model's own files plus 1 MiB; the zeros entry inflates 16 MiB past that.
+            cap = zip.Entries.Sum(e => e.Length) + (1 << 20);
+            using var entry = zip.CreateEntry("soar/zeros.bin", CompressionLevel.SmallestSize).Open();
+            entry.Write(new byte[cap + (16 << 20)]);
+        }
         var dir = pipeline.Dir.File("bomb-out");
-        var e = Assert.Throws<StageException>(() => PackageFiles.ExtractAll(path, dir, ModelPackageLayout.PackageType, "package Contoso.Bomb 1.0.0", Cap));
+        var e = Assert.Throws<StageException>(() => PackageFiles.ExtractAll(path, dir, ModelPackageLayout.PackageType, "package Contoso.Bomb 1.0.0", cap));
         Assert.Equal("SOAR2616", e.Code);
         Assert.Contains("soar/zeros.bin", e.Message);
         var written = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-        Assert.True(written <= Cap, $"{written} bytes were written past the {Cap}-byte cap");
+        Assert.True(written <= cap, $"{written} bytes were written past the {cap}-byte cap");
         // The default cap: a 6.6 MB package may not expand to 1 GB.
         Assert.True(PackageFiles.MaxBytesFor(6_600_000) < 1L << 30);
     }
