@@ -50,9 +50,9 @@ public sealed class ModelFeed
     }
 
     /// <summary>
-    /// Pushes the package. A version the feed already has is refused with a clear error, as NuGet servers do (a folder feed
-    /// would otherwise be overwritten in place while consumers keep a stale copy); with <paramref name="skipDuplicate"/> it
-    /// is left as it is and false is returned (the run cache publishes idempotently).
+    /// Pushes the package. A version a folder feed already has is refused with a clear error, as NuGet servers do (the
+    /// folder would otherwise be overwritten in place while consumers keep a stale copy), unless the feed's copy has the
+    /// same bytes; with <paramref name="skipDuplicate"/> it is left as it is. Returns false when nothing was pushed.
     /// </summary>
     public async Task<bool> PushAsync(string nupkgPath, string? apiKey, ILogger log, CancellationToken ct, bool skipDuplicate = false)
     {
@@ -67,7 +67,8 @@ public sealed class ModelFeed
             using (var reader = new NuGet.Packaging.PackageArchiveReader(nupkgPath)) identity = reader.GetIdentity();
             if ((await VersionsAsync(identity.Id, log, ct)).Contains(identity.Version))
             {
-                if (skipDuplicate) return false;
+                // Packing is deterministic, so a rerun package stage re-pushes the very same bytes: that is no conflict.
+                if (skipDuplicate || await HasIdenticalAsync(identity, nupkgPath, log, ct)) return false;
                 throw new StageException("SOAR2626", $"feed {Source.Source} already has {identity.Id} {identity.Version.ToNormalizedString()}; a published version is never replaced. Push it under a new version, or pass --skip-duplicate to leave the feed's copy as it is");
             }
         }
@@ -89,6 +90,20 @@ public sealed class ModelFeed
         if (errors.Errors.Count > 0)
             throw new StageException("SOAR2623", $"pushing {Path.GetFileName(nupkgPath)} to feed {Source.Source} failed: {string.Join(" ", errors.Errors)}");
         return true;
+    }
+
+    private async Task<bool> HasIdenticalAsync(NuGet.Packaging.Core.PackageIdentity identity, string nupkgPath, ILogger log, CancellationToken ct)
+    {
+        var copy = Path.Combine(Path.GetTempPath(), $"soar-{Guid.NewGuid():N}.nupkg");
+        try
+        {
+            await DownloadAsync(identity.Id, identity.Version, copy, log, ct);
+            return PackageCacheStamp.HashOf(copy) == PackageCacheStamp.HashOf(nupkgPath);
+        }
+        finally
+        {
+            if (File.Exists(copy)) File.Delete(copy);
+        }
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ public static class PushCommand
             var pushed = await feed.PushAsync(file, feed.ApiKey(parse.GetRequiredValue(apiKeyEnv)), NullLogger.Instance, token, parse.GetValue(skipDuplicate));
             Console.WriteLine(pushed
                 ? $"pushed {Path.GetFileName(file)} to {feed.Source.Source}"
-                : $"skipped {Path.GetFileName(file)}: {feed.Source.Source} already has that version (--skip-duplicate); the feed's copy is unchanged");
+                : $"skipped {Path.GetFileName(file)}: {feed.Source.Source} already has that version (the same bytes, or --skip-duplicate); the feed's copy is unchanged");
             return 0;
         }, ct));
         return command;
