@@ -97,6 +97,56 @@ public sealed class AnimatedImageTests
         Assert.True(asked < 4 * OneFrameBytes, $"decoding asked for {asked} bytes, {asked / (double)OneFrameBytes:0.#} frames' worth");
     }
 
+    // ImageSharp writes single-page TIFF only, so the pages are written by hand: uncompressed 8-bit RGB, one strip each.
+    private static byte[] MultiPageTiff(int pages)
+    {
+        const int entries = 10, ifdSize = 2 + entries * 12 + 4;
+        int pixelBytes = Side * Side * 3, pageSize = ifdSize + 6 + pixelBytes;
+        var tiff = new byte[8 + pages * pageSize];
+        "II*\0"u8.CopyTo(tiff);
+        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(4), 8);
+        for (int p = 0; p < pages; p++)
+        {
+            int ifd = 8 + p * pageSize, bits = ifd + ifdSize, pixels = bits + 6;
+            BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(ifd), entries);
+            int e = ifd + 2;
+            void Entry(ushort tag, ushort type, uint count, uint value)
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(e), tag);
+                BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(e + 2), type);
+                BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(e + 4), count);
+                if (type == 3 && count == 1) BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(e + 8), (ushort)value);
+                else BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(e + 8), value);
+                e += 12;
+            }
+            Entry(256, 3, 1, Side);               // ImageWidth
+            Entry(257, 3, 1, Side);               // ImageLength
+            Entry(258, 3, 3, (uint)bits);         // BitsPerSample 8,8,8
+            Entry(259, 3, 1, 1);                  // no compression
+            Entry(262, 3, 1, 2);                  // RGB
+            Entry(273, 4, 1, (uint)pixels);       // StripOffsets
+            Entry(277, 3, 1, 3);                  // SamplesPerPixel
+            Entry(278, 3, 1, Side);               // RowsPerStrip
+            Entry(279, 4, 1, (uint)pixelBytes);   // StripByteCounts
+            Entry(284, 3, 1, 1);                  // chunky
+            BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(e), p + 1 < pages ? (uint)(ifd + pageSize) : 0);
+            for (int k = 0; k < 3; k++) BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(bits + 2 * k), 8);
+            var c = FrameColour(p);
+            for (int i = 0; i < Side * Side; i++) (tiff[pixels + 3 * i], tiff[pixels + 3 * i + 1], tiff[pixels + 3 * i + 2]) = (c.R, c.G, c.B);
+        }
+        return tiff;
+    }
+
+    [Fact]
+    public void A_twenty_page_tiff_decodes_only_its_first_page()
+    {
+        var (_, still) = DecodeCounting(MultiPageTiff(1), "still.tiff");
+        var (decoded, asked) = DecodeCounting(MultiPageTiff(Frames), "pages.tiff");
+
+        Assert.Equal((255, 0, 0), decoded[Side / 2, Side / 2]);
+        Assert.True(asked <= still + OneFrameBytes, $"decoding asked for {asked} bytes, a one-page TIFF {still}");
+    }
+
     [Fact]
     public void The_pixel_limit_is_one_frames_pixels_for_an_animation()
     {

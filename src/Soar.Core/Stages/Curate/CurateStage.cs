@@ -89,7 +89,7 @@ public sealed class CurateStage : IStage
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message}", e);
+            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message} (formats and rules: {DatasetsDoc})", e);
         }
         var outside = (reader?.OutsideFiles ?? []).Select(f => Path.GetRelativePath(ProjectDir(context), f).Replace('\\', '/')).ToList();
         report.OutsideFiles.AddRange(outside);
@@ -258,7 +258,7 @@ public sealed class CurateStage : IStage
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message}", e);
+            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message} (formats and rules: {DatasetsDoc})", e);
         }
     }
 
