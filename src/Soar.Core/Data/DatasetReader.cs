@@ -8,7 +8,9 @@ namespace Soar.Core.Data;
 /// Streams <see cref="DatasetRecord"/>s from a Parquet file, a folder of Parquet shards (optionally one split),
 /// a Hugging Face imagefolder (images + metadata.jsonl with file_name and caption/text), a folder of images plus
 /// captions.csv, or image files with same-name .txt captions. Parquet is read one row group at a time.
-/// Errors name the file, row or line and the missing column.
+/// Errors name the file, row or line and the missing column. User files are read under <see cref="DatasetReadOptions"/>:
+/// only regular files, a byte cap, strict UTF-8, bounded captions, nothing outside the dataset folder unless allowed
+/// (formats and rules: docs/datasets.md).
 /// </summary>
 public sealed class DatasetReader
 {

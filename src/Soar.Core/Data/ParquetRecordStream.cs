@@ -65,6 +65,8 @@ internal static class ParquetRecordStream
             var where = $"{files.Name(file)} row {firstRow + i}";
             var caption = captions[i] ?? throw new InvalidDataException($"{where}: caption is null");
             var (imageBytes, kind, problem) = bytes[i] is { } b ? (b, RecordProblem.Unreadable, null) : ReadReferencedImage(file, paths[i], where, files);
+            if (problem is null && imageBytes!.Length > files.Options.MaxFileBytes)
+                (kind, problem) = (RecordProblem.OverByteLimit, $"{where}: the image is {imageBytes.Length} bytes, over MaxFileBytes={files.Options.MaxFileBytes}; shrink it or raise MaxFileBytes");
             if (problem is null && caption.Length > files.Options.MaxCaptionChars)
                 (kind, problem) = (RecordProblem.CaptionTooLong, $"{where}: the caption has {caption.Length} characters, over the limit {files.Options.MaxCaptionChars}; shorten it");
             if (problem is not null && !files.Options.KeepBrokenRows) throw new InvalidDataException(problem);

@@ -197,4 +197,24 @@ public sealed class HostileFilesTests : IDisposable
         Assert.Equal("data/captions.csv line 2 (a.png)", rows[0].Source);
         Assert.Equal("data/captions.csv line 3: image file 'missing.png' not found in data", rows[1].Problem);
     }
+
+    [Fact]
+    public void Parquet_images_over_the_byte_cap_are_row_problems()
+    {
+        var src = Folder("parquet");
+        var big = ImageCodec.EncodePng(TestImages.Noise(32, 32, 1));
+        var rows = new List<DatasetRecord>
+        {
+            new() { ImageBytes = big, Caption = "big" },
+            new() { ImageBytes = ImageCodec.EncodePng(TestImages.Noise(2, 2, 2)), Caption = "small" },
+        };
+        new ParquetDatasetWriter().WriteFile(Path.Combine(src, "train.parquet"), rows);
+
+        var read = Read(src, Keeping with { MaxFileBytes = big.Length - 1 });
+
+        Assert.Equal(RecordProblem.OverByteLimit, read[0].ProblemKind);
+        Assert.Contains("row 0: the image is", read[0].Problem);
+        Assert.Null(read[1].Problem);
+        Assert.Contains("over MaxFileBytes", Assert.Throws<InvalidDataException>(() => Read(src, DatasetReadOptions.Default with { MaxFileBytes = 10 })).Message);
+    }
 }
