@@ -12,7 +12,7 @@ public static class ArchitectureLimits
 {
     public const string MaxModelGbVariable = "SOAR_MAX_MODEL_GB";
 
-    /// <summary>The numbers of a FlowDiT architecture, under their config.json names.</summary>
+    /// <summary>The numbers of a FlowDiT (DiTConfig) architecture, under their config.json names.</summary>
     public sealed record Numbers(int ImageSize, int Channels, int PatchSize, int HiddenSize, int Depth, int Heads,
         double MlpRatio, int TextLayers, int VocabSize, int MaxTokens);
 

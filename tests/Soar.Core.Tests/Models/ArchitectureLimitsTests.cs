@@ -1,4 +1,5 @@
 using Soar.Core.Models;
+using Soar.Core.Models.DiT;
 
 namespace Soar.Core.Tests.Models;
 
@@ -7,20 +8,23 @@ public sealed class ArchitectureLimitsTests
     private const string ConfigPath = "/models/x/checkpoint/config.json";
     private const double SixtyFourGb = 64e9;
 
-    private static ArchitectureLimits.Numbers Of(ModelConfig c) =>
+    private static ArchitectureLimits.Numbers Of(DiTConfig c) =>
         new(c.ImageSize, c.Channels, c.PatchSize, c.HiddenSize, c.Depth, c.Heads, c.MlpRatio, c.TextLayers, c.VocabSize, c.MaxTokens);
 
     // An SD3.5-Medium-sized transformer: hidden 1536, depth 24, 24 heads, a 24-layer caption encoder.
     private static readonly ArchitectureLimits.Numbers Sd35Medium = new(128, 3, 2, 1536, 24, 24, 4.0, 24, 32128, 256);
 
+    private static DiTConfig Preset(string preset, int imageSize = 32) => (DiTConfig)ModelRegistry.FromPreset(preset, imageSize, 57, 24, 1.0);
+
     [Theory]
     [InlineData("tiny", 32)]
     [InlineData("small", 16)]
     [InlineData("base", 32)]
+    [InlineData("dit2-tiny", 16)]
     public void The_parameter_estimate_is_the_real_models_count(string preset, int imageSize)
     {
-        var config = ModelConfig.FromPreset(preset, imageSize, vocabSize: 57, maxTokens: 24, timestepShift: 1.0) with { MlpRatio = 3.5, TextLayers = 3 };
-        using var model = new FlowDiT(config);
+        var config = Preset(preset, imageSize) with { MlpRatio = 3.5, TextLayers = 3 };
+        using var model = ModelRegistry.Create(config);
 
         var estimate = ArchitectureLimits.Check(ConfigPath, Of(config), SixtyFourGb);
 
@@ -84,7 +88,7 @@ public sealed class ArchitectureLimitsTests
     [Fact]
     public void The_limit_comes_from_the_environment_variable_when_set()
     {
-        var tiny = Of(ModelConfig.FromPreset("tiny", 32, 57, 24, 1.0));
+        var tiny = Of(Preset("tiny"));
         var previous = Environment.GetEnvironmentVariable(ArchitectureLimits.MaxModelGbVariable);
         try
         {
@@ -113,7 +117,7 @@ public sealed class ArchitectureLimitsTests
             Environment.SetEnvironmentVariable(ArchitectureLimits.MaxModelGbVariable, null);
             var tooBig = Sd35Medium with { HiddenSize = 16384, Depth = 256, Heads = 128 };
             Assert.Contains("this machine's memory", Assert.Throws<InvalidDataException>(() => ArchitectureLimits.Check(ConfigPath, tooBig)).Message);
-            Assert.True(ArchitectureLimits.Check(ConfigPath, Of(ModelConfig.FromPreset("tiny", 32, 57, 24, 1.0))).Parameters > 0);
+            Assert.True(ArchitectureLimits.Check(ConfigPath, Of(Preset("tiny"))).Parameters > 0);
         }
         finally
         {
