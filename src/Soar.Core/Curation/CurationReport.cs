@@ -17,6 +17,8 @@ public sealed class CurationReport
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DictionaryKeyPolicy = null,
+        // Row names and messages stay readable (quotes, non-ASCII captions); control characters are still escaped.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public string Source { get; init; } = "";

@@ -21,7 +21,7 @@ internal sealed class SourceFiles
     /// <summary>The dataset folder.</summary>
     public string Root { get; }
     public DatasetReadOptions Options { get; }
-    /// <summary>Real paths of files read from outside <see cref="Root"/> (only when allowed).</summary>
+    /// <summary>Real paths of the regular files outside <see cref="Root"/> that rows named (only when allowed).</summary>
     public IReadOnlyCollection<string> OutsideFiles => _outside;
 
     /// <summary>A path as errors and reports show it.</summary>
@@ -39,10 +39,10 @@ internal sealed class SourceFiles
         {
             if (!Options.AllowOutsideFiles)
                 return (null, RecordProblem.OutsideSource, $"{where}: '{relative}' resolves to {Name(real)}, outside the Source folder {Name(Root)}; move the file into it, or set AllowOutsideSource=\"true\" to read it there");
-            _outside.Add(real);
         }
         if (FileKind.NotRegular(real) is { } kind)
             return (null, RecordProblem.NotRegularFile, $"{where}: '{relative}' is {kind}, not a regular file; only regular files are read");
+        Track(real);
         return ReadCapped(real, where, relative, Options.MaxFileBytes, "MaxFileBytes");
     }
 
@@ -55,10 +55,10 @@ internal sealed class SourceFiles
         {
             if (!Options.AllowOutsideFiles)
                 return (null, RecordProblem.OutsideSource, $"{where}: caption file '{shown}' resolves to {Name(real)}, outside the Source folder {Name(Root)}; move it into it, or set AllowOutsideSource=\"true\"");
-            _outside.Add(real);
         }
         if (FileKind.NotRegular(real) is { } kind)
             return (null, RecordProblem.NotRegularFile, $"{where}: caption file '{shown}' is {kind}, not a regular file; only regular files are read");
+        Track(real);
         // UTF-8 takes at most 4 bytes a character, so a larger file cannot hold an acceptable caption.
         var (bytes, problemKind, problem) = ReadCapped(real, where, shown, 4L * Options.MaxCaptionChars + 3, "the caption file limit (4 x MaxCaptionChars)");
         if (bytes is null) return (null, RecordProblem.CaptionTooLong, problem);
@@ -78,6 +78,12 @@ internal sealed class SourceFiles
         return text.Length > Options.MaxCaptionChars
             ? (null, RecordProblem.CaptionTooLong, $"{where}: the caption has {text.Length} characters, over the limit {Options.MaxCaptionChars}; shorten it")
             : (text, problemKind, null);
+    }
+
+    // Regular files outside the root are remembered whether or not they are then usable: editing one may fix its row.
+    private void Track(string real)
+    {
+        if (!RealPath.IsUnder(real, _realRoot)) _outside.Add(real);
     }
 
     /// <summary>Reads a regular file of at most <paramref name="maxBytes"/> bytes without trusting its reported size.</summary>

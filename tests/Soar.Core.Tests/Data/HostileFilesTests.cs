@@ -71,9 +71,11 @@ public sealed class HostileFilesTests : IDisposable
         Assert.All(refused, r => Assert.Equal(RecordProblem.OutsideSource, r.ProblemKind));
         Assert.Contains("resolves to /dev/zero, outside the Source folder", refused[0].Problem);
 
-        var allowed = Read(src, Keeping with { AllowOutsideFiles = true });
+        var allowedReader = DatasetReader.Open(src, options: Keeping with { AllowOutsideFiles = true });
+        var allowed = allowedReader.Read().ToList();
         Assert.All(allowed, r => Assert.Equal(RecordProblem.NotRegularFile, r.ProblemKind));
         Assert.Contains("is a character device", allowed[1].Problem);
+        Assert.Empty(allowedReader.OutsideFiles);
     }
 
     [Fact]
