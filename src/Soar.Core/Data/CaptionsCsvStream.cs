@@ -11,7 +11,8 @@ internal static class CaptionsCsvStream
     private static readonly string[] FileColumns = ["file_name", "image", "file"];
     private static readonly string[] CaptionColumns = [DatasetColumns.Caption, DatasetColumns.Text];
 
-    public static long CountRows(string csvPath, SourceFiles files) => Math.Max(0, CsvRows.Read(csvPath, files.Name(csvPath)).LongCount() - 1);
+    public static long CountRows(string csvPath, SourceFiles files) =>
+        Math.Max(0, CsvRows.Read(csvPath, files.Name(csvPath), files.Options.MaxCaptionChars).LongCount() - 1);
 
     public static IEnumerable<DatasetRecord> Read(string csvPath, SourceFiles files)
     {
@@ -20,7 +21,7 @@ internal static class CaptionsCsvStream
         bool keepBrokenRows = files.Options.KeepBrokenRows;
         int fileColumn = -1, captionColumn = -1, taskColumn = -1;
         bool header = true;
-        foreach (var (line, fields, overlong) in CsvRows.Read(csvPath, name, files.Options.MaxCaptionChars + 1))
+        foreach (var (line, fields, overlong) in CsvRows.Read(csvPath, name, files.Options.MaxCaptionChars))
         {
             if (header)
             {

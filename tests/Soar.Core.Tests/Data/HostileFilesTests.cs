@@ -170,11 +170,12 @@ public sealed class HostileFilesTests : IDisposable
 
         var csv = Folder("csv");
         Png(Path.Combine(csv, "a.png"));
-        File.WriteAllText(Path.Combine(csv, "captions.csv"), $"file_name,caption\na.png,\"{longCaption}\"\na.png,short\n");
+        File.WriteAllText(Path.Combine(csv, "captions.csv"), $"file_name,caption\na.png,\"{longCaption}\"\na.png,{new string('z', 41)}\na.png,{new string('w', 40)}\n");
         var rows = Read(csv, options);
         Assert.Equal(RecordProblem.CaptionTooLong, rows[0].ProblemKind);
         Assert.Contains("over 40 characters", rows[0].Problem);
-        Assert.Equal("short", rows[1].Caption);
+        Assert.Equal(RecordProblem.CaptionTooLong, rows[1].ProblemKind);
+        Assert.Equal(new string('w', 40), rows[2].Caption);
 
         var meta = Folder("meta");
         Png(Path.Combine(meta, "a.png"));
