@@ -128,4 +128,18 @@ public sealed class HostileSourceStageTests : IDisposable
         Assert.Equal("SOAR2005", e.Code);
         Assert.Contains("Background 'nope'", e.Message);
     }
+
+    [Fact]
+    public void A_latin1_captions_csv_fails_the_stage_naming_the_line_and_the_formats_doc()
+    {
+        var src = Folder("project/images");
+        Png(Path.Combine(src, "a.png"), 1);
+        File.WriteAllBytes(Path.Combine(src, "captions.csv"), System.Text.Encoding.Latin1.GetBytes("file_name,caption\na.png,caf\u00e9 au lait\n"));
+
+        var e = Assert.Throws<StageException>(() => Run(new() { ["Source"] = "images" }));
+
+        Assert.Equal("SOAR2001", e.Code);
+        Assert.Contains("images/captions.csv line 2: not valid UTF-8 (byte 0xE9", e.Message);
+        Assert.Contains(CurateStage.DatasetsDoc, e.Message);
+    }
 }
