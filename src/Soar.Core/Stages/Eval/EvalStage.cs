@@ -88,7 +88,7 @@ public sealed class EvalStage : IStage
         double[][]? realFeatures, IReadOnlyList<(RgbImage Image, string Caption)>? reference, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var sampler = new ArmSampler(model, steps, cfg, seed, device);
+        var sampler = new ArmSampler(model, steps, cfg, seed, device, context.String("Schedule"));
         var captions = new List<string>();
         var noiseIndex = new List<long>();
         var keys = new List<(int Prompt, int Sample)>();
