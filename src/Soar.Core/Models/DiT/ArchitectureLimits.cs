@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Soar.Core.Models;
+namespace Soar.Core.Models.DiT;
 
 /// <summary>
 /// Refuses a hostile or mistaken architecture (a config.json asking for Depth=10^9) before anything is allocated:
