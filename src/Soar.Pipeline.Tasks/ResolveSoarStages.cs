@@ -85,6 +85,8 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
             var inputs = new List<string> { layout.ParameterStamp(stage.Name) };
             inputs.AddRange(stage.Upstream.Select(layout.ContentStamp));
             inputs.AddRange(sources.Select(s => s.FullName));
+            // Not in the parameter stamp: the list is the last run's, so a stamp holding it would change after every run that changed it.
+            inputs.AddRange(SourcePaths.Recorded(layout.StageDir(stage.Name), projectDir));
             var item = new TaskItem(stage.Name);
             item.SetMetadata("Kind", kind.Name);
             item.SetMetadata("Manifest", layout.Manifest(stage.Name));
