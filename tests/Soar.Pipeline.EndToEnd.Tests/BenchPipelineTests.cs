@@ -56,7 +56,7 @@ public sealed class BenchPipelineTests(ToolingFixture tooling)
     {
         var clock = Stopwatch.StartNew();
         var (exit, text) = DotnetBuild.Run(DotnetBuild.StartInfo(RepoPaths.Root,
-            ["build", Project, "-nologo", "-v:n", "-nodeReuse:false", $"-p:SoarOutputRoot={outputRoot}/", .. extra]), TimeSpan.FromMinutes(12));
+            ["build", Project, "-nologo", "-v:n", "-nodeReuse:false", $"-p:SoarOutputRoot={outputRoot}/", .. extra]));
         return new BuildResult(exit, text, clock.Elapsed);
     }
 }
