@@ -64,11 +64,12 @@ public class FlowGrpoTrainerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void A_large_beta_keeps_the_policy_at_the_reference()
     {
         double Drift(double beta)
         {
-            using var tiny = new TinyPolicy();
+            using var tiny = TinyPolicy.Narrow();
             var trainer = new FlowGrpoTrainer(tiny.Policy, tiny.Reference, new RedPixelReward(), TinyPolicy.Prompts, tiny.Tokenizer,
                 Small(6, 3e-3, beta), new RecordingLog());
             trainer.Train(CancellationToken.None);
@@ -79,9 +80,10 @@ public class FlowGrpoTrainerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void A_tiny_run_raises_the_red_reward()
     {
-        using var tiny = new TinyPolicy();
+        using var tiny = TinyPolicy.Narrow();
         var log = new RecordingLog();
         var trainer = new FlowGrpoTrainer(tiny.Policy, tiny.Reference, new RedPixelReward(), TinyPolicy.Prompts, tiny.Tokenizer,
             Small(30, 2e-3, 0.04, groupSize: 8), log);
