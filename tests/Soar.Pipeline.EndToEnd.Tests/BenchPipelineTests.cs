@@ -14,6 +14,7 @@ public sealed class BenchPipelineTests(ToolingFixture tooling)
     private static readonly string[] Methods = ["sft", "soar", "sftc", "grpo"];
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Smoke_scale_runs_every_arm_and_reports_seed_groups_per_world()
     {
         Assert.NotNull(tooling.SoarDll);

@@ -9,6 +9,7 @@ public class SftStageTests : IDisposable
     private readonly StageHarness _h = new();
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Tiny_model_loss_falls_on_the_shapes_world()
     {
         _h.Curate(count: 256);

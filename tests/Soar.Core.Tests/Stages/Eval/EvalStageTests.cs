@@ -25,6 +25,7 @@ public class EvalStageTests : IDisposable
     ];
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Two_arms_on_shapes_give_metrics_grids_and_a_comparison_report()
     {
         _h.Curate(count: 48);
@@ -117,6 +118,7 @@ public class EvalStageTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Groups_average_their_arms_with_t_intervals_and_welch_differences()
     {
         _h.Curate(count: 32);
