@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The FlowDiT of src/Soar.Core/Models, layer for layer, in PyTorch, and the time of one SFT step of it.
+"""The FlowDiT of src/Soar.Core/Models/DiT, layer for layer, in PyTorch, and the time of one SFT step of it.
 
 An outside anchor for bench/Soar.Bench (see bench/anchor/run.sh): the same preset, batch, image size, precision
 (float32), thread count, objective (rectified-flow velocity MSE with logit-normal timesteps) and optimizer (AdamW,
@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# ModelConfig.FromPreset (src/Soar.Core/Models/ModelConfig.cs): patch, hidden, depth, heads, text layers.
+# DiTConfig.Presets (src/Soar.Core/Models/DiT/DiTConfig.cs): patch, hidden, depth, heads, text layers.
 PRESETS = {
     "tiny": dict(patch=4, hidden=128, depth=4, heads=4, text_layers=1),
     "small": dict(patch=4, hidden=256, depth=6, heads=4, text_layers=2),
