@@ -63,6 +63,8 @@ report = {
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
     "machine": platform.node(),
     "cores": os.cpu_count(),
+    # A shared machine's load makes both timings meaningless; the ratio of two runs under the same load less so.
+    "load_average_at_end": os.getloadavg(),
     "preset": torch_run["preset"],
     "batch": torch_run["batch"],
     "precision": "float32",
