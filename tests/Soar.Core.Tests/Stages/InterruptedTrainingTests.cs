@@ -62,8 +62,8 @@ public class InterruptedTrainingTests : IDisposable
         int attempt = 0;
         while (true)
         {
-            // Bounded by attempts, not by time: the fifth attempt runs to the end.
-            Assert.True(attempt < 6, "the interrupted run did not finish in 6 attempts");
+            // A bound on attempts, not on time: a loaded machine may be slow, never wrong.
+            Assert.True(attempt < 20, "the interrupted run did not finish within 20 attempts");
             var name = $"attempt{++attempt}";
             using var cts = new CancellationTokenSource();
             try
