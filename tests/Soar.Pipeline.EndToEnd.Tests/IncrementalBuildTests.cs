@@ -33,8 +33,8 @@ public sealed class IncrementalBuildTests(ToolingFixture tooling)
         var second = project.Build();
         Assert.True(second.Succeeded, second.ToString());
         Assert.Empty(second.Ran);
+        // How fast a no-op rebuild is, is a benchmark (bench/Soar.Bench --noop-rebuild), not a test a loaded machine fails.
         Assert.Equal(["data", "base", "grid"], second.Skipped);
-        Assert.True(second.Elapsed < TimeSpan.FromSeconds(30), $"no-op rebuild took {second.Elapsed}");
     }
 
     [Fact]
