@@ -9,17 +9,8 @@ public sealed class KilledAndConcurrentBuildTests(ToolingFixture tooling)
     private const string LongStage = """<Stage Include="big" Kind="curate" Count="200000" />""";
 
     /// <summary>Starts `dotnet build` and returns once the long stage reports progress.</summary>
-    private static Process StartLongBuild(SoarProject project)
-    {
-        var build = new Process { StartInfo = DotnetBuild.StartInfo(project.Dir, "build", project.ProjectPath, "-nologo", "-v:n", "-nodeReuse:false") };
-        var started = new ManualResetEventSlim();
-        build.OutputDataReceived += (_, e) => { if (e.Data?.Contains("[big] step") == true) started.Set(); };
-        build.Start();
-        build.BeginOutputReadLine();
-        build.BeginErrorReadLine();
-        Assert.True(started.Wait(TimeSpan.FromMinutes(3)), "the stage never reported progress");
-        return build;
-    }
+    private static Process StartLongBuild(SoarProject project) =>
+        DotnetBuild.StartUntil(DotnetBuild.StartInfo(project.Dir, "build", project.ProjectPath, "-nologo", "-v:n", "-nodeReuse:false"), "[big] step");
 
     /// <summary>Live processes whose command line contains <paramref name="text"/> (zombies have none).</summary>
     private static List<int> ProcessesRunning(string text) =>

