@@ -125,7 +125,7 @@ public sealed class EvalStage : IStage
                 for (int k = 0; k < samples; k++) { captions.Add(prompts[p].Caption); noiseIndex.Add(p * PromptStride + k); keys.Add((p, k)); }
             // Each set has its own noise stream, the same for every arm: differences between arms stay paired.
             string stream = NoiseStream(set);
-            bool isDriftSet = set == driftSet;
+            bool isDriftSet = set.Name == driftSet.Name;
             var (images, states) = sampler.Sample(captions, noiseIndex, stream, isDriftSet ? drift.Steps : [], i => isDriftSet && keys[i].Sample < driftSamples, ct);
             var items = keys.Select((key, i) => new EvalItem(key.Prompt, key.Sample, images[i], Judge(images[i], prompts[key.Prompt]))).ToList();
             itemsBySet[set.Name] = items;
