@@ -55,8 +55,8 @@ public static class BenchmarkCommand
         foreach (var preset in presets)
         {
             manual_seed(0);
-            var config = ModelConfig.FromPreset(preset, 32, 64, 24, 1.0);
-            using var model = new FlowDiT(config);
+            var config = ModelRegistry.FromPreset(preset, 32, 64, 24, 1.0);
+            using var model = ModelRegistry.Create(config);
             var soarOptions = new SoarOptions();
             var train = TimeTraining(model, new SftObjective(), batch, repeats);
             var soar = TimeTraining(model, new SoarObjective(soarOptions), batch, repeats);
@@ -126,7 +126,7 @@ public static class BenchmarkCommand
     }
 
     /// <summary>Median seconds of one optimizer step (forward, backward, AdamW) with the given objective.</summary>
-    private static double TimeTraining(FlowDiT model, ITrainingObjective objective, int batch, int repeats)
+    private static double TimeTraining(VelocityModel model, ITrainingObjective objective, int batch, int repeats)
     {
         var optimizer = optim.AdamW(model.parameters(), 1e-4);
         using var images = rand(batch, 3, 32, 32) * 2 - 1;
@@ -148,7 +148,7 @@ public static class BenchmarkCommand
         return Stats.Median(times);
     }
 
-    private static (double SecondsPerCall, double RssGrowthMiB) TimeSampling(FlowDiT model, int count, int steps, double cfg, int repeats)
+    private static (double SecondsPerCall, double RssGrowthMiB) TimeSampling(VelocityModel model, int count, int steps, double cfg, int repeats)
     {
         model.eval();
         using var ids = randint(2, 64, [count, 24]);

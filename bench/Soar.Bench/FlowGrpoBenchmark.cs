@@ -24,9 +24,9 @@ public static class FlowGrpoBenchmark
         var prompts = world.Sample(0, 64, 32).Select(s => RewardPrompt.From(s.Prompt)).DistinctBy(p => p.Caption).ToArray();
         var tokenizer = CaptionTokenizer.Build(prompts.Select(p => p.Caption));
         manual_seed(0);
-        var config = ModelConfig.FromPreset(preset, 32, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, 1.0);
-        using var policy = new FlowDiT(config);
-        using var reference = new FlowDiT(config);
+        var config = ModelRegistry.FromPreset(preset, 32, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, 1.0);
+        using var policy = ModelRegistry.Create(config);
+        using var reference = ModelRegistry.Create(config);
         reference.load_state_dict(policy.state_dict());
         var options = new FlowGrpoOptions { Steps = repeats + 1 };
         var reward = new RedPixelReward(); // nearly free, so the timings are the model's

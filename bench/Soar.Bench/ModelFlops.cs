@@ -1,4 +1,5 @@
 using Soar.Core.Models;
+using Soar.Core.Models.DiT;
 
 namespace Soar.Bench;
 
@@ -14,10 +15,20 @@ public static class ModelFlops
     private const int TimestepFeatures = 256;
 
     /// <summary>One caption row through the text encoder: TextLayers transformer layers over MaxTokens tokens.</summary>
-    public static double CaptionEncoderPerRow(ModelConfig c) => c.TextLayers * TransformerLayer(c.MaxTokens, c.HiddenSize, MlpHidden(c));
+    public static double CaptionEncoderPerRow(ModelConfig config) => config switch
+    {
+        DiTConfig c => c.TextLayers * TransformerLayer(c.MaxTokens, c.HiddenSize, MlpHidden(c)),
+        _ => throw new NotSupportedException($"FLOPs are not counted for architecture '{config.Architecture}'"),
+    };
 
     /// <summary>One row of FlowDiT.Velocity for an already encoded caption.</summary>
-    public static double VelocityPerRow(ModelConfig c)
+    public static double VelocityPerRow(ModelConfig config) => config switch
+    {
+        DiTConfig c => DiTVelocityPerRow(c),
+        _ => throw new NotSupportedException($"FLOPs are not counted for architecture '{config.Architecture}'"),
+    };
+
+    private static double DiTVelocityPerRow(DiTConfig c)
     {
         int d = c.HiddenSize, n = c.ImageTokens, t = c.MaxTokens, patch = c.Channels * c.PatchSize * c.PatchSize;
         double embed = Linear(n, patch, d);                                       // x_embedder: Conv2d(C, d, p, stride p)
@@ -40,5 +51,5 @@ public static class ModelFlops
 
     private static double Linear(int rows, int inFeatures, int outFeatures) => 2.0 * rows * inFeatures * outFeatures;
 
-    private static int MlpHidden(ModelConfig c) => (int)(c.HiddenSize * c.MlpRatio);
+    private static int MlpHidden(DiTConfig c) => (int)(c.HiddenSize * c.MlpRatio);
 }

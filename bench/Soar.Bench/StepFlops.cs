@@ -1,4 +1,5 @@
 using Soar.Core.Models;
+using Soar.Core.Models.DiT;
 using Soar.Core.Objectives;
 using Soar.Core.Rl;
 
@@ -14,7 +15,7 @@ public static class StepFlops
 {
     private const double Graded = 3;
 
-    /// <summary>SftObjective: one FlowDiT.forward of the batch with gradient.</summary>
+    /// <summary>SftObjective: one VelocityModel.forward of the batch with gradient.</summary>
     public static double Sft(ModelConfig c, long b) => Graded * ModelFlops.Forward(c, b);
 
     /// <summary>

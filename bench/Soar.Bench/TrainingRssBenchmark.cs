@@ -23,7 +23,7 @@ public static class TrainingRssBenchmark
         var tokenizer = CaptionTokenizer.Build(samples.Select(s => s.Caption).Concat(world.EvalPrompts().Select(p => p.Caption)));
         using var data = TrainingSet.Create(samples.Select(s => (s.Image, s.Caption, "shapes")), tokenizer, 32, CPU);
         manual_seed(0);
-        using var model = new FlowDiT(ModelConfig.FromPreset(preset, 32, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, 1.0));
+        using var model = ModelRegistry.Create(ModelRegistry.FromPreset(preset, 32, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, 1.0));
         using var empty = TrainedModel.EmptyIds(tokenizer, 1, CPU);
         var options = new TrainingOptions { Steps = steps, BatchSize = batch, LogEvery = Math.Max(1, steps / 10) };
         var trainer = new FlowTrainer(model, new SftObjective(), options, data, empty, new ConsoleStageLog("rss"));

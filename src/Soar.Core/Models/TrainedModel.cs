@@ -14,13 +14,16 @@ namespace Soar.Core.Models;
 public sealed class TrainedModel : IDisposable
 {
     public const string CheckpointFolder = "checkpoint";
+    /// <summary>config.json's "format": /2 names the architecture in the model section; /1 (before the seam) is always a DiT.</summary>
+    public const string Format = "soar-model/2";
+    private static readonly string[] ReadableFormats = [Format, "soar-flow-dit/1"];
 
-    public FlowDiT Network { get; }
+    public VelocityModel Network { get; }
     public CaptionTokenizer Tokenizer { get; }
     public JsonObject Config { get; }
     public string? World => Config["dataset"]?["world"]?.GetValue<string>();
 
-    public TrainedModel(FlowDiT network, CaptionTokenizer tokenizer, JsonObject config)
+    public TrainedModel(VelocityModel network, CaptionTokenizer tokenizer, JsonObject config)
     {
         Network = network;
         Tokenizer = tokenizer;
@@ -49,7 +52,7 @@ public sealed class TrainedModel : IDisposable
     {
         var reader = CheckpointReader.Open(ResolveCheckpointDir(path));
         var (modelConfig, tokenizer) = ReadArchitecture(reader.Config, reader.Directory);
-        var network = new FlowDiT(modelConfig);
+        var network = ModelRegistry.Create(modelConfig);
         reader.LoadWeightsInto(network, useEma && reader.HasEma);
         network.to(device);
         network.eval();
@@ -58,8 +61,11 @@ public sealed class TrainedModel : IDisposable
 
     public static (ModelConfig Model, CaptionTokenizer Tokenizer) ReadArchitecture(JsonObject config, string source)
     {
-        var model = config["model"]?.Deserialize<ModelConfig>()
-            ?? throw new InvalidDataException($"{source}: config.json has no \"model\" section");
+        var format = config["format"]?.GetValue<string>();
+        if (format is not null && !ReadableFormats.Contains(format))
+            throw new InvalidDataException($"{source}: config.json has format '{format}', which this tool cannot read (it reads {string.Join(", ", ReadableFormats)}); update Soar.Pipeline");
+        var section = config["model"] ?? throw new InvalidDataException($"{source}: config.json has no \"model\" section");
+        var model = ModelRegistry.ReadConfig(section, source);
         var tok = config["tokenizer"] ?? throw new InvalidDataException($"{source}: config.json has no \"tokenizer\" section");
         var vocab = tok["vocabulary"]?.Deserialize<List<string>>() ?? throw new InvalidDataException($"{source}: tokenizer has no vocabulary");
         int maxTokens = tok["max_tokens"]?.GetValue<int>() ?? throw new InvalidDataException($"{source}: tokenizer has no max_tokens");

@@ -8,7 +8,7 @@ namespace Soar.Core.Objectives;
 public interface ITrainingObjective
 {
     string Name { get; }
-    ObjectiveOutput Loss(FlowDiT model, TrainingBatch batch, Generator generator);
+    ObjectiveOutput Loss(VelocityModel model, TrainingBatch batch, Generator generator);
 }
 
 /// <summary>The loss to back-propagate and the named scalars (already detached) to log.</summary>

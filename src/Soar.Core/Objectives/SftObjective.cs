@@ -13,7 +13,7 @@ public sealed class SftObjective : ITrainingObjective
 {
     public string Name => "sft";
 
-    public ObjectiveOutput Loss(FlowDiT model, TrainingBatch batch, Generator generator)
+    public ObjectiveOutput Loss(VelocityModel model, TrainingBatch batch, Generator generator)
     {
         var x0 = batch.Images;
         // Noise drawn on the CPU generator so CPU and CUDA runs see the same numbers.

@@ -18,7 +18,7 @@ public sealed class SoarObjective(SoarOptions options) : ITrainingObjective
 
     public string Name => "soar";
 
-    public ObjectiveOutput Loss(FlowDiT model, TrainingBatch batch, Generator generator)
+    public ObjectiveOutput Loss(VelocityModel model, TrainingBatch batch, Generator generator)
     {
         var x0 = batch.Images;
         long b = x0.shape[0];
@@ -53,7 +53,7 @@ public sealed class SoarObjective(SoarOptions options) : ITrainingObjective
     /// <summary>The re-noised off-trajectory points, their sigmas, targets and source sample (all without gradient).</summary>
     public sealed record AuxiliaryBatch(Tensor Points, Tensor Sigmas, Tensor Targets, Tensor SampleIndex, Tensor RolloutState, Tensor RolloutSigma, double Deviation);
 
-    public AuxiliaryBatch AuxiliaryPoints(FlowDiT model, TrainingBatch batch, Tensor x0, Tensor z1, Tensor z0, Tensor u, Tensor s0, double shift, Generator generator)
+    public AuxiliaryBatch AuxiliaryPoints(VelocityModel model, TrainingBatch batch, Tensor x0, Tensor z1, Tensor z0, Tensor u, Tensor s0, double shift, Generator generator)
     {
         using var noGrad = no_grad();
         long b = x0.shape[0];
@@ -136,7 +136,7 @@ public sealed class SoarObjective(SoarOptions options) : ITrainingObjective
         (mainMean * b + auxSum * lambda) / (b + lambda * count);
 
     /// <summary>v_u + w (v_c - v_u) at per-sample sigmas, conditional and unconditional rows in one forward.</summary>
-    private Tensor GuidedVelocity(FlowDiT model, Tensor z, Tensor sigma, TrainingBatch batch)
+    private Tensor GuidedVelocity(VelocityModel model, Tensor z, Tensor sigma, TrainingBatch batch)
     {
         long b = z.shape[0];
         var empty = batch.EmptyCaptionIds.expand(b, batch.EmptyCaptionIds.shape[1]);

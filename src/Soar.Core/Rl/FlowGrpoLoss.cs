@@ -14,7 +14,7 @@ public static class FlowGrpoLoss
 {
     /// <param name="x">[B, C, H, W] state at s_j; <paramref name="next"/> the recorded state at s_{j+1}.</param>
     /// <param name="referenceCaption">the reference model's encoding of [ids; empty] ([ids] without CFG); null when beta = 0.</param>
-    public static TransitionLoss Compute(FlowDiT policy, FlowDiT? reference, EncodedCaption? referenceCaption,
+    public static TransitionLoss Compute(VelocityModel policy, VelocityModel? reference, EncodedCaption? referenceCaption,
         Tensor x, Tensor next, Tensor oldLogProb, Tensor advantages, Tensor ids, Tensor emptyIds,
         double sigma, double sigmaNext, double sigmaMax, FlowGrpoOptions options)
     {
@@ -56,7 +56,7 @@ public static class FlowGrpoLoss
     /// v_u + w (v_c - v_u) with the unconditional branch detached, as the reference's training log-prob does:
     /// the gradient flows through the conditional prediction only.
     /// </summary>
-    public static Tensor GuidedTrainingVelocity(FlowDiT model, Tensor x, double sigma, EncodedCaption caption, double cfgScale)
+    public static Tensor GuidedTrainingVelocity(VelocityModel model, Tensor x, double sigma, EncodedCaption caption, double cfgScale)
     {
         long b = x.shape[0];
         var s = full(2 * b, sigma, dtype: ScalarType.Float32, device: x.device);

@@ -18,8 +18,8 @@ namespace Soar.Core.Rl;
 /// </summary>
 public sealed class FlowGrpoTrainer
 {
-    private readonly FlowDiT _policy;
-    private readonly FlowDiT _reference;
+    private readonly VelocityModel _policy;
+    private readonly VelocityModel _reference;
     private readonly IReward _reward;
     private readonly IReadOnlyList<RewardPrompt> _prompts;
     private readonly Tensor _promptIds;
@@ -37,7 +37,7 @@ public sealed class FlowGrpoTrainer
 
     /// <param name="reference">a frozen copy of the starting policy (the KL anchor).</param>
     /// <param name="prompts">the prompt pool each step draws from; every caption must encode with <paramref name="tokenizer"/>.</param>
-    public FlowGrpoTrainer(FlowDiT policy, FlowDiT reference, IReward reward, IReadOnlyList<RewardPrompt> prompts,
+    public FlowGrpoTrainer(VelocityModel policy, VelocityModel reference, IReward reward, IReadOnlyList<RewardPrompt> prompts,
         CaptionTokenizer tokenizer, FlowGrpoOptions options, IStageLog log)
     {
         options.Validate();

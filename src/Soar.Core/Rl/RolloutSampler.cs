@@ -13,7 +13,7 @@ public static class RolloutSampler
     /// <param name="noise">[B, C, H, W] starting noise x at s = 1.</param>
     /// <param name="ids">[B, L] caption ids; <paramref name="emptyIds"/> the [1, L] empty caption.</param>
     /// <param name="generator">source of the per-step Gaussian noise (CPU generator; draws are moved to the model's device).</param>
-    public static Rollout Sample(FlowDiT model, Tensor noise, Tensor ids, Tensor emptyIds, double[] schedule, double cfgScale,
+    public static Rollout Sample(VelocityModel model, Tensor noise, Tensor ids, Tensor emptyIds, double[] schedule, double cfgScale,
         double noiseLevel, Generator generator, CancellationToken cancellationToken = default)
     {
         using var inference = inference_mode();

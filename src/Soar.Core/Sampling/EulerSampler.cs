@@ -14,7 +14,7 @@ public static class EulerSampler
     /// <param name="noise">[B, C, H, W] starting noise x_1.</param>
     /// <param name="ids">[B, L] caption ids; <paramref name="emptyIds"/> the [1, L] or [B, L] empty caption.</param>
     /// <param name="onStep">called after each step with (step index, state) — used for drift injection and progress.</param>
-    public static Tensor Sample(FlowDiT model, Tensor noise, Tensor ids, Tensor emptyIds, int steps, double cfgScale,
+    public static Tensor Sample(VelocityModel model, Tensor noise, Tensor ids, Tensor emptyIds, int steps, double cfgScale,
         Func<int, Tensor, Tensor?>? onStep = null, CancellationToken cancellationToken = default)
     {
         var schedule = RectifiedFlow.EulerSchedule(steps, model.Config.TimestepShift);
@@ -24,7 +24,7 @@ public static class EulerSampler
     }
 
     /// <summary>Runs Euler steps [from, to) of a schedule; the state returned lives outside any dispose scope.</summary>
-    public static Tensor Integrate(FlowDiT model, Tensor x, Tensor ids, Tensor emptyIds, double[] schedule, int from, int to,
+    public static Tensor Integrate(VelocityModel model, Tensor x, Tensor ids, Tensor emptyIds, double[] schedule, int from, int to,
         double cfgScale, Func<int, Tensor, Tensor?>? onStep = null, CancellationToken cancellationToken = default)
     {
         // inference_mode skips autograd bookkeeping entirely (about 2x faster than no_grad on CPU here).
@@ -50,7 +50,7 @@ public static class EulerSampler
     }
 
     /// <summary>v_cfg(x, s) for one shared noise level; caption holds [cond; uncond] rows when guided.</summary>
-    public static Tensor GuidedVelocity(FlowDiT model, Tensor x, double sigma, EncodedCaption caption, bool guided, double cfgScale)
+    public static Tensor GuidedVelocity(VelocityModel model, Tensor x, double sigma, EncodedCaption caption, bool guided, double cfgScale)
     {
         long b = x.shape[0];
         var input = guided ? cat([x, x], dim: 0) : x;

@@ -14,7 +14,7 @@ namespace Soar.Core.Training;
 /// </summary>
 public sealed class FlowTrainer
 {
-    private readonly FlowDiT _model;
+    private readonly VelocityModel _model;
     private readonly ITrainingObjective _objective;
     private readonly TrainingOptions _options;
     private readonly TrainingSet _data;
@@ -31,7 +31,7 @@ public sealed class FlowTrainer
     /// <summary>Called after step k completes when k is a multiple of CheckpointEvery (and never after the last step).</summary>
     public Action<int>? OnCheckpoint { get; set; }
 
-    public FlowTrainer(FlowDiT model, ITrainingObjective objective, TrainingOptions options, TrainingSet data, Tensor emptyIds, IStageLog log)
+    public FlowTrainer(VelocityModel model, ITrainingObjective objective, TrainingOptions options, TrainingSet data, Tensor emptyIds, IStageLog log)
     {
         options.Validate();
         _model = model;
@@ -82,7 +82,8 @@ public sealed class FlowTrainer
                 ? nn.utils.clip_grad_norm_(_model.parameters(), _options.GradClip)
                 : GradNorm();
             Optimizer.step();
-            Ema?.Update(_model);
+            // Updates are counted from the stage's first step, so a resumed run draws the same decays.
+            Ema?.Update(_model, _options.EmaDecayAt(step + 1));
             losses.Add(loss);
             stepMetrics["grad_norm"] = gradNorm;
             stepMetrics["lr"] = _options.LearningRateAt(step);

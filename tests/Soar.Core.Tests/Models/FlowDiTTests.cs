@@ -5,10 +5,10 @@ namespace Soar.Core.Tests.Models;
 
 public class FlowDiTTests
 {
-    private static FlowDiT Tiny(int imageSize = 16)
+    private static VelocityModel Tiny(int imageSize = 16)
     {
         manual_seed(0);
-        return new FlowDiT(ModelConfig.FromPreset("tiny", imageSize, vocabSize: 10, maxTokens: 6, timestepShift: 1.0));
+        return ModelRegistry.Create(ModelRegistry.FromPreset("tiny", imageSize, vocabSize: 10, maxTokens: 6, timestepShift: 1.0));
     }
 
     [Fact]
@@ -29,13 +29,13 @@ public class FlowDiTTests
     {
         long Count(string preset)
         {
-            using var m = new FlowDiT(ModelConfig.FromPreset(preset, 32, 64, 24, 1.0));
+            using var m = ModelRegistry.Create(ModelRegistry.FromPreset(preset, 32, 64, 24, 1.0));
             return m.ParameterCount();
         }
         long tiny = Count("tiny"), small = Count("small"), @base = Count("base");
         Assert.True(tiny < small && small < @base, $"{tiny} {small} {@base}");
         Assert.InRange(tiny, 500_000, 2_000_000);
-        Assert.Throws<ArgumentException>(() => ModelConfig.FromPreset("huge", 32, 64, 24, 1.0));
+        Assert.Throws<ArgumentException>(() => ModelRegistry.FromPreset("huge", 32, 64, 24, 1.0));
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public class FlowDiTTests
         using var x = randn(1, 3, 16, 16);
         using var s = tensor(new float[] { 0.5f });
         using var a = tensor(new long[] { 1, 2, 3, 0, 0, 0 }).view(1, 6);
-        using var longer = new FlowDiT(ModelConfig.FromPreset("tiny", 16, 10, 6, 1.0));
+        using var longer = ModelRegistry.Create(ModelRegistry.FromPreset("tiny", 16, 10, 6, 1.0));
         using var v1 = model.forward(x, s, a);
         using var b = tensor(new long[] { 1, 2, 4, 0, 0, 0 }).view(1, 6);
         using var v2 = model.forward(x, s, b);

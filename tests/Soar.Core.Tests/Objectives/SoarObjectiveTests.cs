@@ -133,10 +133,10 @@ public class SoarObjectiveTests
         Assert.Equal(new long[] { 2, 6, 2, 6 }, perSample);
     }
 
-    private static (FlowDiT Model, TrainingBatch Batch) Setup(bool zeroOutput = false)
+    private static (VelocityModel Model, TrainingBatch Batch) Setup(bool zeroOutput = false)
     {
         manual_seed(5);
-        var model = new FlowDiT(ModelConfig.FromPreset("tiny", 8, vocabSize: 6, maxTokens: 4, timestepShift: 1.0));
+        var model = ModelRegistry.Create(ModelRegistry.FromPreset("tiny", 8, vocabSize: 6, maxTokens: 4, timestepShift: 1.0));
         if (!zeroOutput)
             using (no_grad()) foreach (var p in model.parameters()) if (p.abs().sum().item<float>() == 0) p.normal_(0, 0.05);
         var images = rand(4, 3, 8, 8) * 2 - 1;

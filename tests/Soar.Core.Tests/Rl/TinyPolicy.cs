@@ -11,15 +11,15 @@ public sealed class TinyPolicy : IDisposable
     public static readonly RewardPrompt[] Prompts = [new("a red circle"), new("a blue square"), new("two green triangles")];
 
     public CaptionTokenizer Tokenizer { get; } = CaptionTokenizer.Build(Prompts.Select(p => p.Caption));
-    public FlowDiT Policy { get; }
-    public FlowDiT Reference { get; }
+    public VelocityModel Policy { get; }
+    public VelocityModel Reference { get; }
 
     public TinyPolicy(long seed = 1)
     {
-        var config = ModelConfig.FromPreset("tiny", 16, Tokenizer.Vocabulary.Count, Tokenizer.MaxTokens, 1.0);
+        var config = ModelRegistry.FromPreset("tiny", 16, Tokenizer.Vocabulary.Count, Tokenizer.MaxTokens, 1.0);
         manual_seed(seed);
-        Policy = new FlowDiT(config);
-        Reference = new FlowDiT(config);
+        Policy = ModelRegistry.Create(config);
+        Reference = ModelRegistry.Create(config);
         Reference.load_state_dict(Policy.state_dict());
         Policy.eval();
     }

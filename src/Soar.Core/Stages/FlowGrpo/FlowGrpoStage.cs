@@ -34,8 +34,8 @@ public sealed class FlowGrpoStage : IStage
         var reader = CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(modelInput.Dir));
         var (architecture, tokenizer) = TrainedModel.ReadArchitecture(reader.Config, reader.Directory);
         bool useEma = context.Bool("UseEma") && reader.HasEma;
-        using var policy = new FlowDiT(architecture);
-        using var reference = new FlowDiT(architecture);
+        using var policy = ModelRegistry.Create(architecture);
+        using var reference = ModelRegistry.Create(architecture);
         // The reference is a frozen copy of the starting policy: the KL penalty anchors RL to it.
         reader.LoadWeightsInto(policy, useEma);
         reader.LoadWeightsInto(reference, useEma);

@@ -32,7 +32,7 @@ public static class TrainingStageRunner
         var baseInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => i != datasetInput && TrainedModel.IsCheckpoint(i.Dir)));
         var dataset = CuratedDatasetInfo.Load(datasetInput.Dir);
 
-        FlowDiT model;
+        VelocityModel model;
         CaptionTokenizer tokenizer;
         JsonObject? baseConfig = null;
         var interruption = context.Spec.ResumeDir is { } resumeDir ? new InterruptionCheckpoints(resumeDir) : null;
@@ -41,14 +41,14 @@ public static class TrainingStageRunner
         if (resume is not null)
         {
             (var architecture, tokenizer) = TrainedModel.ReadArchitecture(resume.Config, resume.Directory);
-            model = new FlowDiT(architecture);
+            model = ModelRegistry.Create(architecture);
             context.Log.Info($"resuming from {resume.Directory} at step {resume.State.Step}");
         }
         else if (baseInput is not null)
         {
             var reader = CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(baseInput.Dir));
             (var architecture, tokenizer) = TrainedModel.ReadArchitecture(reader.Config, reader.Directory);
-            model = new FlowDiT(architecture);
+            model = ModelRegistry.Create(architecture);
             // Post-training starts from the base model's weights (EMA ones if it kept them), with a fresh optimizer.
             reader.LoadWeightsInto(model, useEma: reader.HasEma);
             baseConfig = reader.Config;
@@ -58,9 +58,9 @@ public static class TrainingStageRunner
         {
             tokenizer = CaptionTokenizer.Build(CaptionsForVocabulary(datasetInput.Dir, dataset));
             manual_seed((long)SplitMix64.Derive(options.Seed, "init", 0));
-            var architecture = ModelConfig.FromPreset(context.String("Preset"), dataset.ImageSize, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, context.Double("TimestepShift"));
-            model = new FlowDiT(architecture);
-            context.Log.Info($"new '{architecture.Preset}' model: {model.ParameterCount():N0} parameters, {architecture.ImageTokens} image tokens, vocabulary {tokenizer.Vocabulary.Count}");
+            var architecture = ModelRegistry.FromPreset(context.String("Preset"), dataset.ImageSize, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, context.Double("TimestepShift"));
+            model = ModelRegistry.Create(architecture);
+            context.Log.Info($"new '{architecture.Preset}' {architecture.Architecture} model: {model.ParameterCount():N0} parameters, vocabulary {tokenizer.Vocabulary.Count}");
         }
         model.to(device);
 
@@ -133,11 +133,13 @@ public static class TrainingStageRunner
         GradAccumulation = c.Int("GradAccumulation"),
         LearningRate = c.Double("LearningRate"),
         WarmupSteps = c.Int("WarmupSteps"),
+        LrSchedule = c.String("LrSchedule"),
         WeightDecay = c.Double("WeightDecay"),
         Beta1 = c.Double("Beta1"),
         Beta2 = c.Double("Beta2"),
         GradClip = c.Double("GradClip"),
         EmaDecay = c.Double("EmaDecay"),
+        EmaWarmup = c.Bool("EmaWarmup"),
         CaptionDropout = c.Double("CaptionDropout"),
         Seed = c.Long("Seed"),
         LogEvery = c.Int("LogEvery"),
@@ -170,8 +172,8 @@ public static class TrainingStageRunner
         lineage.Add(new JsonObject { ["objective"] = objective, ["steps"] = options.Steps, ["dataset"] = datasetInput.Name, ["seed"] = options.Seed });
         return new JsonObject
         {
-            ["format"] = "soar-flow-dit/1",
-            ["model"] = JsonSerializer.SerializeToNode(model),
+            ["format"] = TrainedModel.Format,
+            ["model"] = ModelRegistry.WriteConfig(model),
             ["tokenizer"] = TrainedModel.TokenizerJson(tokenizer),
             ["objective"] = objective,
             ["training"] = JsonSerializer.SerializeToNode(options),

@@ -2,7 +2,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Soar.Core.Models;
+namespace Soar.Core.Models.DiT;
 
 /// <summary>
 /// Transformer block with adaLN-Zero conditioning (DiT): the condition vector c yields shift, scale and

@@ -1,17 +1,20 @@
+using Soar.Core.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Soar.Core.Models;
+namespace Soar.Core.Models.DiT;
 
 /// <summary>
 /// Text-conditioned Diffusion Transformer predicting the rectified-flow velocity v = eps - x0 in pixel space.
 /// Caption tokens and image patches share one attention sequence (in-context conditioning); the timestep
 /// plus the pooled caption drive adaLN-Zero in every block.
 /// </summary>
-public sealed class FlowDiT : Module<Tensor, Tensor, Tensor, Tensor>
+public sealed class FlowDiT : VelocityModel
 {
-    public ModelConfig Config { get; }
+    private readonly DiTConfig _config;
+
+    public override ModelConfig Config => _config;
 
     private readonly Conv2d x_embedder;
     private readonly Tensor pos_embed;
@@ -22,10 +25,10 @@ public sealed class FlowDiT : Module<Tensor, Tensor, Tensor, Tensor>
     private readonly ModuleList<DiTBlock> blocks;
     private readonly FinalLayer final_layer;
 
-    public FlowDiT(ModelConfig config) : base(nameof(FlowDiT))
+    public FlowDiT(DiTConfig config) : base(nameof(FlowDiT))
     {
         config.Validate();
-        Config = config;
+        _config = config;
         int d = config.HiddenSize;
         x_embedder = Conv2d(config.Channels, d, config.PatchSize, stride: config.PatchSize);
         pos_embed = tensor(SinCos.Grid2D(d, config.PatchesPerSide)).view(1, config.ImageTokens, d);
@@ -41,24 +44,14 @@ public sealed class FlowDiT : Module<Tensor, Tensor, Tensor, Tensor>
     }
 
     /// <summary>Encodes caption ids once, so CFG and multi-point objectives can reuse it.</summary>
-    public EncodedCaption EncodeCaption(Tensor ids) => text_encoder.forward(ids);
-
-    /// <param name="x">[B, C, H, W] noisy images.</param>
-    /// <param name="sigma">[B] noise levels s in [0, 1].</param>
-    /// <param name="ids">[B, L] caption token ids.</param>
-    public override Tensor forward(Tensor x, Tensor sigma, Tensor ids)
-    {
-        using var scope = NewDisposeScope();
-        var caption = EncodeCaption(ids);
-        return Velocity(x, sigma, caption).MoveToOuterDisposeScope();
-    }
+    public override EncodedCaption EncodeCaption(Tensor ids) => text_encoder.forward(ids);
 
     /// <summary>The velocity for an already-encoded caption (batch rows must match x).</summary>
-    public Tensor Velocity(Tensor x, Tensor sigma, EncodedCaption caption)
+    public override Tensor Velocity(Tensor x, Tensor sigma, EncodedCaption caption)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0];
-        int n = Config.ImageTokens, d = Config.HiddenSize;
+        int n = _config.ImageTokens;
         var patches = x_embedder.forward(x).flatten(2).transpose(1, 2) + pos_embed;
         var text = text_token_proj.forward(caption.Tokens);
         var c = t_embedder.forward(sigma) + text_pool_proj.forward(caption.Pooled);
@@ -72,11 +65,9 @@ public sealed class FlowDiT : Module<Tensor, Tensor, Tensor, Tensor>
 
     private Tensor Unpatchify(Tensor patches)
     {
-        int p = Config.PatchSize, g = Config.PatchesPerSide, ch = Config.Channels;
+        int p = _config.PatchSize, g = _config.PatchesPerSide, ch = _config.Channels;
         return patches.view(patches.shape[0], g, g, p, p, ch)
             .permute(0, 5, 1, 3, 2, 4)
             .reshape(patches.shape[0], ch, g * p, g * p);
     }
-
-    public long ParameterCount() => parameters().Sum(p => p.numel());
 }

@@ -2,7 +2,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Soar.Core.Models;
+namespace Soar.Core.Models.DiT;
 
 /// <summary>adaLN-modulated projection from tokens to patch pixels; zero-initialised so the model starts at v = 0.</summary>
 public sealed class FinalLayer : Module<Tensor, Tensor, Tensor>

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Soar.Core.Models.DiT;
+
+namespace Soar.Core.Models;
+
+/// <summary>
+/// Every architecture the pipeline can train, keyed by config.json's model "architecture" field, with its named
+/// presets. Adding an architecture is one folder under Models/ plus one entry here.
+/// </summary>
+public static class ModelRegistry
+{
+    /// <summary>How to read, build and name the presets of one architecture.</summary>
+    private sealed record Entry(string Name, Type ConfigType, Func<ModelConfig, VelocityModel> Create, IReadOnlyDictionary<string, ModelConfig> Presets);
+
+    private static readonly Entry[] Entries =
+    [
+        new(DiTConfig.Name, typeof(DiTConfig), c => new FlowDiT((DiTConfig)c), DiTConfig.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
+    ];
+
+    public static IReadOnlyList<string> Architectures { get; } = Entries.Select(e => e.Name).ToArray();
+
+    public static IReadOnlyList<string> PresetNames { get; } = Entries.SelectMany(e => e.Presets.Keys).ToArray();
+
+    /// <summary>A fresh model of the config's architecture (random initialisation from the global torch seed).</summary>
+    public static VelocityModel Create(ModelConfig config)
+    {
+        config.Validate();
+        return Find(config.Architecture, "the model config").Create(config);
+    }
+
+    /// <summary>A named preset sized for a dataset and a tokenizer.</summary>
+    public static ModelConfig FromPreset(string preset, int imageSize, int vocabSize, int maxTokens, double timestepShift)
+    {
+        var key = preset.ToLowerInvariant();
+        var template = Entries.Select(e => e.Presets.GetValueOrDefault(key)).FirstOrDefault(p => p is not null)
+            ?? throw new ArgumentException($"unknown model preset '{preset}'; known: {string.Join(", ", PresetNames)}", nameof(preset));
+        return template with { Preset = key, ImageSize = imageSize, VocabSize = vocabSize, MaxTokens = maxTokens, TimestepShift = timestepShift };
+    }
+
+    /// <summary>config.json's "model" section -> the architecture's config; a section without "architecture" is a DiT.</summary>
+    public static ModelConfig ReadConfig(JsonNode section, string source)
+    {
+        var name = section["architecture"]?.GetValue<string>() ?? DiTConfig.Name;
+        var entry = Find(name, source);
+        ModelConfig config;
+        try { config = (ModelConfig)(section.Deserialize(entry.ConfigType) ?? throw new JsonException("the section is null")); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: config.json's \"model\" section is not a valid '{name}' config: {e.Message}", e); }
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{source}: config.json's \"model\" section: {e.Message}", e); }
+        return config;
+    }
+
+    /// <summary>The "model" section written with each checkpoint (every field of the concrete config, architecture included).</summary>
+    public static JsonNode WriteConfig(ModelConfig config) => JsonSerializer.SerializeToNode(config, config.GetType())!;
+
+    private static Entry Find(string architecture, string source) =>
+        Entries.FirstOrDefault(e => e.Name == architecture)
+        ?? throw new InvalidDataException($"{source}: unknown model architecture '{architecture}'; this tool knows: {string.Join(", ", Architectures)}");
+}
