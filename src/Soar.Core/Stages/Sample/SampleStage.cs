@@ -33,7 +33,7 @@ public sealed class SampleStage : IStage
         double cfg = context.Double("Cfg");
         long seed = context.Long("Seed");
         var captions = Enumerable.Range(0, count).Select(i => prompts[i % prompts.Count]).ToList();
-        context.Log.Info($"sampling {count} images from '{modelInput.Name}' ({steps} Euler steps, CFG {cfg}, seed {seed}, {threads} threads)");
+        context.Log.Info($"sampling {count} images from '{modelInput.Name}' ({steps} Euler steps on the {context.String("Schedule")} schedule, CFG {cfg}, seed {seed}, {threads} threads)");
 
         var images = new List<RgbImage>();
         const int chunk = 32;
@@ -46,7 +46,7 @@ public sealed class SampleStage : IStage
             var batchCaptions = captions.GetRange(start, n);
             var noise = InitialNoise(seed, start, n, model.Network.Config, device);
             var ids = Encode(model, batchCaptions, device);
-            var x = EulerSampler.Sample(model.Network, noise, ids, model.EmptyCaptionIds(), steps, cfg, cancellationToken: cancellationToken);
+            var x = EulerSampler.Sample(model.Network, noise, ids, model.EmptyCaptionIds(), steps, cfg, context.String("Schedule"), cancellationToken: cancellationToken);
             images.AddRange(TrainingSet.ToImages(x));
             var elapsed = DateTime.UtcNow - started;
             context.Log.Progress(start + n, count, new Dictionary<string, double> { ["images_per_s"] = (start + n) / elapsed.TotalSeconds },
