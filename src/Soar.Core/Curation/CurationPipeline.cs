@@ -80,8 +80,10 @@ public sealed class CurationPipeline
                 dropped(drop);
                 continue;
             }
+            if (p.Cleaned is { } note) Report.AddCleaned(new RowNote(batch[i].Source, note));
             keep(batch[i] with
             {
+                Caption = p.Caption!,
                 ImageBytes = ImageCodec.EncodePng(p.Image!),
                 ImagePath = $"{Report.Kept:000000}.png",
                 OriginalWidth = p.OriginalWidth,
@@ -106,6 +108,10 @@ public sealed class CurationPipeline
 
     private Prepared Prepare(DatasetRecord row)
     {
+        var (caption, cleaned, rejected) = CaptionCleaning.Clean(row.Caption);
+        if (rejected is not null && row.Problem is null)
+            return new Prepared { Drop = new RowDrop(row.Source, DropReason.ControlCharacters, $"{row.Source}: {rejected}") };
+        if (cleaned is not null) row = row with { Caption = caption! };
         var original = Validator.Validate(row, out var invalid);
         if (original is null) return new Prepared { Drop = invalid };
         if (CaptionRules?.Reject(row.Caption) is { } captionRule)
@@ -115,6 +121,8 @@ public sealed class CurationPipeline
         var square = SquareFitting.Apply(original, ImageSize, Fit);
         return new Prepared
         {
+            Caption = row.Caption,
+            Cleaned = cleaned,
             Image = square,
             Print = new ImageFingerprint(ImageFingerprint.ContentHash(original), ImageFingerprint.DifferenceHash(square)),
             OriginalWidth = original.Width,
@@ -125,6 +133,8 @@ public sealed class CurationPipeline
     private struct Prepared
     {
         public RowDrop? Drop;
+        public string? Caption;
+        public string? Cleaned;
         public RgbImage? Image;
         public ImageFingerprint Print;
         public int OriginalWidth;

@@ -17,6 +17,8 @@ public sealed class CurationReport
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DictionaryKeyPolicy = null,
+        // Row names and messages stay readable (quotes, non-ASCII captions); control characters are still escaped.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public string Source { get; init; } = "";
@@ -26,6 +28,17 @@ public sealed class CurationReport
     public SortedDictionary<string, long> Dropped { get; init; } = new(StringComparer.Ordinal);
     public List<RowDrop> Drops { get; init; } = new();
     public List<DuplicateGroup> DuplicateGroups { get; init; } = new();
+    /// <summary>Kept rows whose caption was cleaned (see <see cref="CaptionCleaning"/>), counted and listed.</summary>
+    public long CaptionsCleaned { get; set; }
+    public List<RowNote> Cleaned { get; init; } = new();
+    /// <summary>Files read from outside the Source folder (AllowOutsideSource), relative to the project folder.</summary>
+    public List<string> OutsideFiles { get; init; } = new();
+
+    public void AddCleaned(RowNote note)
+    {
+        CaptionsCleaned++;
+        if (Cleaned.Count < MaxListedDrops) Cleaned.Add(note);
+    }
 
     public void Add(RowDrop drop)
     {

@@ -16,13 +16,16 @@ public sealed class RowValidator(long maxPixels, int maxCaptionTokens)
     public long MaxPixels { get; } = maxPixels > 0 ? maxPixels : throw new ArgumentOutOfRangeException(nameof(maxPixels), $"MaxImagePixels must be positive, got {maxPixels}");
     public int MaxCaptionTokens { get; } = maxCaptionTokens > 0 ? maxCaptionTokens : throw new ArgumentOutOfRangeException(nameof(maxCaptionTokens), $"MaxCaptionTokens must be positive, got {maxCaptionTokens}");
 
+    /// <summary>Transparent pixels are composited onto this colour.</summary>
+    public (byte R, byte G, byte B) Background { get; init; } = ImageCodec.DefaultBackground;
+
     /// <summary>Returns the decoded image, or null with <paramref name="drop"/> saying why the row is invalid.</summary>
     public RgbImage? Validate(DatasetRecord row, out RowDrop? drop)
     {
         drop = null;
         if (row.Problem is { } problem)
         {
-            drop = new RowDrop(row.Source, DropReason.Unreadable, problem);
+            drop = new RowDrop(row.Source, ReasonOf(row.ProblemKind), problem);
             return null;
         }
         if (string.IsNullOrWhiteSpace(row.Caption))
@@ -53,7 +56,7 @@ public sealed class RowValidator(long maxPixels, int maxCaptionTokens)
         }
         try
         {
-            return ImageCodec.Decode(row.ImageBytes, row.Source, new ImageLimits(MaxPixels));
+            return ImageCodec.Decode(row.ImageBytes, row.Source, new ImageLimits(MaxPixels), Background);
         }
         catch (InvalidDataException e)
         {
@@ -61,4 +64,13 @@ public sealed class RowValidator(long maxPixels, int maxCaptionTokens)
             return null;
         }
     }
+
+    private static string ReasonOf(RecordProblem kind) => kind switch
+    {
+        RecordProblem.NotRegularFile => DropReason.NotRegularFile,
+        RecordProblem.OverByteLimit => DropReason.OverByteLimit,
+        RecordProblem.OutsideSource => DropReason.OutsideSource,
+        RecordProblem.CaptionTooLong => DropReason.CaptionTooLong,
+        _ => DropReason.Unreadable,
+    };
 }

@@ -19,20 +19,32 @@ internal static class CaptionedImagesStream
         return images.Any(f => File.Exists(Path.ChangeExtension(f, ".txt"))) ? images : [];
     }
 
-    public static DatasetRecord ReadOne(string imagePath, bool keepBrokenRows)
+    public static DatasetRecord ReadOne(string imagePath, SourceFiles files)
     {
+        var where = files.Name(imagePath);
         var captionPath = Path.ChangeExtension(imagePath, ".txt");
         string caption = "";
         if (File.Exists(captionPath))
-            caption = File.ReadAllText(captionPath).Trim();
-        else if (!keepBrokenRows)
-            throw new InvalidDataException($"{imagePath}: no caption file {Path.GetFileName(captionPath)} next to it; write the caption into it");
+        {
+            var (text, kind, problem) = files.ReadCaption(captionPath, where);
+            if (text is null) return Broken(imagePath, where, problem!, kind, files);
+            caption = text;
+        }
+        else if (!files.Options.KeepBrokenRows)
+            throw new InvalidDataException($"{where}: no caption file {Path.GetFileName(captionPath)} next to it; write the caption into it");
+        var (bytes, readKind, readProblem) = files.ReadBytes(Path.GetDirectoryName(imagePath)!, Path.GetFileName(imagePath), where);
+        if (bytes is null) return Broken(imagePath, where, readProblem!, readKind, files);
         return new DatasetRecord
         {
-            ImageBytes = File.ReadAllBytes(imagePath),
+            ImageBytes = bytes,
             ImagePath = Path.GetFileName(imagePath),
             Caption = caption,
-            Source = imagePath,
+            Source = where,
         };
     }
+
+    private static DatasetRecord Broken(string imagePath, string where, string problem, RecordProblem kind, SourceFiles files) =>
+        files.Options.KeepBrokenRows
+            ? new DatasetRecord { ImageBytes = [], ImagePath = Path.GetFileName(imagePath), Caption = "", Source = where, Problem = problem, ProblemKind = kind }
+            : throw new InvalidDataException(problem);
 }

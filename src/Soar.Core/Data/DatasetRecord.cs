@@ -21,7 +21,9 @@ public sealed record DatasetRecord
     /// <summary>Why the row could not be read (missing image file, bad metadata line); set only by a reader opened
     /// with keepBrokenRows, and then <see cref="ImageBytes"/> is empty. Not stored.</summary>
     public string? Problem { get; init; }
+    /// <summary>What kind of problem <see cref="Problem"/> is. Not stored.</summary>
+    public RecordProblem ProblemKind { get; init; }
 
-    /// <summary>Decodes the image, with errors naming <see cref="Source"/>.</summary>
-    public RgbImage DecodeImage(ImageLimits? limits = null) => ImageCodec.Decode(ImageBytes, Source, limits);
+    /// <summary>Decodes the image (transparency onto <paramref name="background"/>, default white), with errors naming <see cref="Source"/>.</summary>
+    public RgbImage DecodeImage(ImageLimits? limits = null, (byte R, byte G, byte B)? background = null) => ImageCodec.Decode(ImageBytes, Source, limits, background);
 }

@@ -13,7 +13,7 @@ internal static class ParquetRecordStream
         finally { reader.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
     }
 
-    public static IEnumerable<DatasetRecord> Read(string file, CancellationToken cancellationToken)
+    public static IEnumerable<DatasetRecord> Read(string file, SourceFiles files, CancellationToken cancellationToken)
     {
         // Parquet.Net readers are only async-disposable; an iterator cannot `await using`.
         var reader = OpenAsync(file, cancellationToken).GetAwaiter().GetResult();
@@ -23,7 +23,7 @@ internal static class ParquetRecordStream
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var rows = ReadRowGroupAsync(reader, g, columns, file, cancellationToken).GetAwaiter().GetResult();
+                var rows = ReadRowGroupAsync(reader, g, columns, file, files, cancellationToken).GetAwaiter().GetResult();
                 foreach (var row in rows) yield return row;
             }
         }
@@ -45,7 +45,7 @@ internal static class ParquetRecordStream
         }
     }
 
-    private static async Task<List<DatasetRecord>> ReadRowGroupAsync(ParquetReader reader, int index, ParquetDatasetColumns c, string file, CancellationToken ct)
+    private static async Task<List<DatasetRecord>> ReadRowGroupAsync(ParquetReader reader, int index, ParquetDatasetColumns c, string file, SourceFiles files, CancellationToken ct)
     {
         var group = reader.OpenRowGroupReader(index);
         int n = checked((int)group.RowCount);
@@ -62,30 +62,39 @@ internal static class ParquetRecordStream
         var rows = new List<DatasetRecord>(n);
         for (int i = 0; i < n; i++)
         {
-            var where = $"{file} row {firstRow + i}";
-            var imageBytes = bytes[i] ?? ReadReferencedImage(file, paths[i], where);
+            var where = $"{files.Name(file)} row {firstRow + i}";
+            var caption = captions[i] ?? throw new InvalidDataException($"{where}: caption is null");
+            var (imageBytes, kind, problem) = bytes[i] is { } b ? (b, RecordProblem.Unreadable, null) : ReadReferencedImage(file, paths[i], where, files);
+            if (problem is null && imageBytes!.Length > files.Options.MaxFileBytes)
+                (kind, problem) = (RecordProblem.OverByteLimit, $"{where}: the image is {imageBytes.Length} bytes, over MaxFileBytes={files.Options.MaxFileBytes}; shrink it or raise MaxFileBytes");
+            if (problem is null && caption.Length > files.Options.MaxCaptionChars)
+                (kind, problem) = (RecordProblem.CaptionTooLong, $"{where}: the caption has {caption.Length} characters, over the limit {files.Options.MaxCaptionChars}; shorten it");
+            if (problem is not null && !files.Options.KeepBrokenRows) throw new InvalidDataException(problem);
             rows.Add(new DatasetRecord
             {
-                ImageBytes = imageBytes,
+                ImageBytes = problem is null ? imageBytes! : [],
                 ImagePath = paths[i],
-                Caption = captions[i] ?? throw new InvalidDataException($"{where}: caption is null"),
+                Caption = problem is null ? caption : "",
                 Task = tasks[i],
                 Annotations = annotations[i],
                 OriginalWidth = widths[i] ?? 0,
                 OriginalHeight = heights[i] ?? 0,
                 Source = where,
+                Problem = problem,
+                ProblemKind = kind,
             });
         }
         return rows;
     }
 
     // Hugging Face allows image = {bytes: null, path: "x.png"}: the path is then relative to the Parquet file.
-    private static byte[] ReadReferencedImage(string file, string? path, string where)
+    private static (byte[]? Bytes, RecordProblem Kind, string? Problem) ReadReferencedImage(string file, string? path, string where, SourceFiles files)
     {
-        if (path is null) throw new InvalidDataException($"{where}: image has neither bytes nor path");
-        var full = Path.Combine(Path.GetDirectoryName(file)!, path);
-        if (!File.Exists(full)) throw new InvalidDataException($"{where}: image bytes are null and the image path '{path}' does not exist next to the file");
-        return File.ReadAllBytes(full);
+        if (path is null) return (null, RecordProblem.Unreadable, $"{where}: image has neither bytes nor path");
+        var (bytes, kind, problem) = files.ReadBytes(Path.GetDirectoryName(file)!, path, where);
+        return bytes is null && kind == RecordProblem.Unreadable
+            ? (null, kind, $"{where}: image bytes are null and the image path '{path}' does not exist next to the file")
+            : (bytes, kind, problem);
     }
 
     private static async Task<string?[]> Strings(ParquetRowGroupReader group, DataField field, int n, CancellationToken ct)

@@ -19,6 +19,12 @@ public abstract record ModelConfig
     /// <summary>Timestep shift a used in training and sampling: s = a*u / (1 + (a-1)*u).</summary>
     public double TimestepShift { get; init; } = 1.0;
 
+    /// <summary>
+    /// Refuses a config.json whose numbers are out of bounds or whose model would not fit in memory, before anything is
+    /// allocated (a hostile Depth=10^9 must be an error, not the OOM killer). <paramref name="source"/> names the file.
+    /// </summary>
+    public abstract void CheckLimits(string source);
+
     public virtual void Validate()
     {
         if (ImageSize < 1 || Channels < 1) throw new ArgumentException($"image size {ImageSize} and channels {Channels} must be positive");

@@ -46,6 +46,7 @@ public static class ModelRegistry
         ModelConfig config;
         try { config = (ModelConfig)(section.Deserialize(entry.ConfigType) ?? throw new JsonException("the section is null")); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: config.json's \"model\" section is not a valid '{name}' config: {e.Message}", e); }
+        config.CheckLimits(source);
         try { config.Validate(); }
         catch (ArgumentException e) { throw new InvalidDataException($"{source}: config.json's \"model\" section: {e.Message}", e); }
         return config;

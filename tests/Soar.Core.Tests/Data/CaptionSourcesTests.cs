@@ -64,7 +64,7 @@ public sealed class CaptionSourcesTests : IDisposable
         File.WriteAllText(_dir.File("metadata.jsonl"), "{\"file_name\": \"gone.png\", \"caption\": \"x\"}\nnot json\n{\"file_name\": \"a.png\"}\n");
 
         Assert.Throws<InvalidDataException>(() => DatasetReader.Open(_dir.Path).Read().ToList());
-        var rows = DatasetReader.OpenKeepingBrokenRows(_dir.Path).Read().ToList();
+        var rows = DatasetReader.Open(_dir.Path, options: new DatasetReadOptions { KeepBrokenRows = true }).Read().ToList();
         Assert.Equal(3, rows.Count);
         Assert.Contains("gone.png", rows[0].Problem);
         Assert.Empty(rows[0].ImageBytes);

@@ -28,8 +28,7 @@ public sealed class ImageCodecTests
         Assert.NotEqual(a, ImageCodec.EncodePng(TestImages.Noise(32, 32, seed: 6)));
     }
 
-    [Fact]
-    public void AlphaIsCompositedOnBlack()
+    private static byte[] ThreeAlphas()
     {
         using var rgba = new Image<Rgba32>(3, 1);
         rgba[0, 0] = new Rgba32(200, 100, 50, 255);
@@ -37,13 +36,47 @@ public sealed class ImageCodecTests
         rgba[2, 0] = new Rgba32(200, 100, 50, 128);
         var stream = new MemoryStream();
         rgba.Save(stream, new PngEncoder { ColorType = PngColorType.RgbWithAlpha });
+        return stream.ToArray();
+    }
 
-        var decoded = ImageCodec.Decode(stream.ToArray(), "alpha.png");
+    [Fact]
+    public void AlphaIsCompositedOnWhiteByDefault()
+    {
+        var decoded = ImageCodec.Decode(ThreeAlphas(), "alpha.png");
 
         Assert.Equal((200, 100, 50), decoded[0, 0]);
-        Assert.Equal((0, 0, 0), decoded[1, 0]);
-        Assert.Equal((100, 50, 25), decoded[2, 0]);
+        Assert.Equal((255, 255, 255), decoded[1, 0]);
+        // 200*128/255 + 255*127/255 = 227.4, 100 -> 177.2, 50 -> 152.1
+        Assert.Equal((227, 177, 152), decoded[2, 0]);
     }
+
+    [Fact]
+    public void AlphaIsCompositedOnTheGivenBackground()
+    {
+        var onBlack = ImageCodec.Decode(ThreeAlphas(), "alpha.png", background: (0, 0, 0));
+        Assert.Equal((0, 0, 0), onBlack[1, 0]);
+        Assert.Equal((100, 50, 25), onBlack[2, 0]);
+
+        var onGrey = ImageCodec.Decode(ThreeAlphas(), "alpha.png", background: Colours.Parse("#808080", "Background"));
+        Assert.Equal((128, 128, 128), onGrey[1, 0]);
+    }
+
+    [Theory]
+    [InlineData("white", 255, 255, 255)]
+    [InlineData(" Black ", 0, 0, 0)]
+    [InlineData("#ff8000", 255, 128, 0)]
+    [InlineData("00ff00", 0, 255, 0)]
+    [InlineData("#fff", 255, 255, 255)]
+    public void ColoursParseFromNamesAndHex(string text, int r, int g, int b) =>
+        Assert.Equal(((byte)r, (byte)g, (byte)b), Colours.Parse(text, "Background"));
+
+    [Theory]
+    [InlineData("notacolour")]
+    [InlineData("#12345")]
+    [InlineData("transparent")]
+    [InlineData("")]
+    public void ColoursThatAreNotOpaqueColoursAreRefusedNamingTheParameter(string text) =>
+        Assert.Contains("Background '", Assert.Throws<ArgumentException>(() => Colours.Parse(text, "Background")).Message);
 
     [Fact]
     public void DecodesBmpAndLosslessWebpExactlyAndJpegClosely()

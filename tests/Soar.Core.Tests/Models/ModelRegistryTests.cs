@@ -85,4 +85,13 @@ public sealed class ModelRegistryTests : IDisposable
         var choices = catalog.Get("sft").Parameters["Preset"].Choices!;
         Assert.Equal(ModelRegistry.PresetNames.Order(), choices.Order());
     }
+
+    [Fact]
+    public void A_hostile_model_section_is_refused_before_anything_is_allocated()
+    {
+        var hostile = JsonNode.Parse("""{"architecture":"dit","ImageSize":32,"PatchSize":4,"HiddenSize":128,"Depth":1000000000,"Heads":4,"VocabSize":10,"MaxTokens":8}""")!;
+        var e = Assert.Throws<InvalidDataException>(() => ModelRegistry.ReadConfig(hostile, "m/config.json"));
+        Assert.Contains("m/config.json", e.Message);
+        Assert.Contains("Depth", e.Message);
+    }
 }

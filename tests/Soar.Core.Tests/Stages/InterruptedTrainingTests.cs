@@ -58,11 +58,11 @@ public class InterruptedTrainingTests : IDisposable
         _h.Sft("unbroken", parameters, "data");
         var resumeDir = _h.Dir.File("resume");
         var random = new Random(7);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
         int attempt = 0;
         while (true)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the interrupted run did not finish within 60 s");
+            // A bound on attempts, not on time: a loaded machine may be slow, never wrong.
+            Assert.True(attempt < 20, "the interrupted run did not finish within 20 attempts");
             var name = $"attempt{++attempt}";
             using var cts = new CancellationTokenSource();
             try

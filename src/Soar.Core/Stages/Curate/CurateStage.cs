@@ -15,12 +15,17 @@ namespace Soar.Core.Stages.Curate;
 /// Errors: SOAR2001 source not found or unreadable, SOAR2002 no usable rows, SOAR2003 world cannot render the size,
 /// SOAR2004 invalid row under FailOnInvalid, SOAR2005 bad filter parameter, SOAR2006 score command failed.
 /// Warning SOAR2101: a row was skipped (the first <see cref="MaxListedDrops"/> are named in the log).
+/// The user-data formats and rules are in docs/datasets.md.
 /// </summary>
 public sealed class CurateStage : IStage
 {
     public const string TrainSplit = "train";
     public const string ValidationSplit = "validation";
     public const string ManifestFileName = "dataset.json";
+    /// <summary>Files read from outside the Source folder, one a line relative to the project folder; the build
+    /// lists them as inputs of the stage (SourcePaths in Soar.Pipeline.Tasks reads this name), so editing one reruns it.</summary>
+    public const string OutsideFilesFileName = "outside-files.txt";
+    public const string DatasetsDoc = "docs/datasets.md";
 
     /// <summary>Skipped rows named one by one in the log; the rest are only counted (all are in the report).</summary>
     public const int MaxListedDrops = 20;
@@ -53,6 +58,7 @@ public sealed class CurateStage : IStage
         }
 
         string worldName;
+        DatasetReader? reader = null;
         IEnumerable<DatasetRecord> rows;
         long total;
         if (isWorld)
@@ -64,7 +70,8 @@ public sealed class CurateStage : IStage
         else
         {
             worldName = "custom";
-            (rows, total) = PathRows(context, ResolveSourcePath(context, source));
+            (reader, total) = OpenSource(context, ResolveSourcePath(context, source));
+            rows = reader.Read();
         }
 
         var progress = new ProgressReporter(context.Log, (int)Math.Min(total, int.MaxValue));
@@ -82,25 +89,34 @@ public sealed class CurateStage : IStage
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message}", e);
+            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message} (formats and rules: {DatasetsDoc})", e);
         }
+        var outside = (reader?.OutsideFiles ?? []).Select(f => Path.GetRelativePath(ProjectDir(context), f).Replace('\\', '/')).ToList();
+        report.OutsideFiles.AddRange(outside);
         if (pipeline.Deduplicator is { } dedupe)
             report.DuplicateGroups.AddRange(dedupe.Groups.Take(CurationReport.MaxListedGroups).Select(g => new CurationReport.DuplicateGroup(g.Key, g.Value)));
 
         if (report.Kept == 0)
-            throw new StageException("SOAR2002", $"stage '{context.Name}': no usable rows in '{source}' ({report.Summary()}); the reasons are listed above; fix the data, loosen the filters or point Source at another dataset");
+            throw new StageException("SOAR2002", $"stage '{context.Name}': no usable rows in '{source}' ({report.Summary()}); the reasons are listed above; fix the data (formats: {DatasetsDoc}), loosen the filters or point Source at another dataset");
         if (train.RowCount == 0)
             throw new StageException("SOAR2002", $"stage '{context.Name}': all {report.Kept} rows fell into the validation split; add rows or lower ValidationFraction");
+        // Eval and sample on custom data default to the validation captions; without any they fall back to training captions.
+        if (validation.RowCount == 0 && validationFraction > 0)
+            context.Log.Warning("SOAR2011", $"none of the {report.Kept} rows fell into the validation split (ValidationFraction={validationFraction}); eval and sample then use training captions. Add rows or raise ValidationFraction for held-out captions");
 
         var trainFiles = train.Complete();
         var validationFiles = validation.Complete();
         RemoveStaleShards(context.OutputDir, trainFiles.Concat(validationFiles));
         report.Write(Path.Combine(context.OutputDir, CurationReport.FileName));
+        var outsideList = Path.Combine(context.OutputDir, OutsideFilesFileName);
+        if (outside.Count > 0) AtomicFile.WriteAllText(outsideList, string.Join("\n", outside) + "\n");
+        else if (File.Exists(outsideList)) File.Delete(outsideList);
         WriteManifest(context.OutputDir, new CuratedDatasetInfo
         {
             World = worldName,
             Source = source,
             ImageSize = imageSize,
+            Background = Colours.ToHex(pipeline.Validator.Background),
             Seed = seed,
             ValidationFraction = validationFraction,
             Rows = new Dictionary<string, long> { [TrainSplit] = train.RowCount, [ValidationSplit] = validation.RowCount },
@@ -112,6 +128,8 @@ public sealed class CurateStage : IStage
             Dropped = report.DroppedTotal,
             DroppedByReason = new Dictionary<string, long>(report.Dropped),
         });
+        if (report.CaptionsCleaned > 0)
+            context.Log.Info($"cleaned the caption of {report.CaptionsCleaned} row(s) (line breaks or tabs replaced by spaces; each is listed in {CurationReport.FileName})");
         context.Log.Info($"{report.Summary()}; wrote {train.RowCount} train and {validation.RowCount} validation rows ({worldName}, {imageSize}x{imageSize}); report: {CurationReport.FileName}");
 
         var result = new StageResult();
@@ -136,7 +154,10 @@ public sealed class CurateStage : IStage
             {
                 ImageSize = imageSize,
                 Fit = SquareFitting.Parse(context.String("Fit")),
-                Validator = new RowValidator(context.Long("MaxImagePixels"), context.Int("MaxCaptionTokens")),
+                Validator = new RowValidator(context.Long("MaxImagePixels"), context.Int("MaxCaptionTokens"))
+                {
+                    Background = Colours.Parse(context.String("Background"), "Background"),
+                },
                 Deduplicator = dedupe switch
                 {
                     "none" => null,
@@ -220,21 +241,32 @@ public sealed class CurateStage : IStage
         }
     }
 
-    private static (IEnumerable<DatasetRecord> Rows, long Total) PathRows(StageContext context, string path)
+    private static (DatasetReader Reader, long Total) OpenSource(StageContext context, string path)
     {
+        var options = new DatasetReadOptions
+        {
+            KeepBrokenRows = true,
+            MaxFileBytes = context.Long("MaxFileBytes"),
+            AllowOutsideFiles = context.Bool("AllowOutsideSource"),
+            // Rows are named relative to the project, so the report is the same in every checkout.
+            NamesRelativeTo = ProjectDir(context),
+        };
         try
         {
-            var reader = DatasetReader.OpenKeepingBrokenRows(path);
+            var reader = DatasetReader.Open(path, options: options);
             long total = reader.CountRows();
             if (total == 0)
-                throw new StageException("SOAR2002", $"stage '{context.Name}': Source '{path}' has no rows; add images to it");
-            return (reader.Read(), total);
+                throw new StageException("SOAR2002", $"stage '{context.Name}': Source '{context.String("Source")}' has no rows; add images to it ({DatasetsDoc})");
+            return (reader, total);
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message}", e);
+            throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message} (formats and rules: {DatasetsDoc})", e);
         }
     }
+
+    private static string ProjectDir(StageContext context) =>
+        context.Spec.ProjectPath is { } p ? Path.GetDirectoryName(Path.GetFullPath(p))! : Directory.GetCurrentDirectory();
 
     // Old shards of another shard count would sit beside the new ones; they go only once the new ones are in place.
     private static void RemoveStaleShards(string outputDir, IEnumerable<string> current)

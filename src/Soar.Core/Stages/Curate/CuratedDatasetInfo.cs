@@ -10,6 +10,8 @@ public sealed record CuratedDatasetInfo
     public required string World { get; init; }
     public required string Source { get; init; }
     public required int ImageSize { get; init; }
+    /// <summary>The colour transparent pixels were composited onto (#rrggbb); null in datasets written before it existed.</summary>
+    public string? Background { get; init; }
     public required long Seed { get; init; }
     public double ValidationFraction { get; init; }
     /// <summary>Rows per split (train, validation).</summary>

@@ -15,6 +15,8 @@ public static class EvalPromptSets
 
     public static IReadOnlyList<EvalPromptSet> Resolve(string parameter, Source source, IStageLog log, string stage)
     {
+        // auto: both sets (on custom data in_distribution alone, the validation captions).
+        if (parameter.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) parameter = $"{EvalPromptSet.InDistribution};{EvalPromptSet.HeldOut}";
         var entries = parameter.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (entries.Length == 0)
             throw new StageException("SOAR2404", $"stage '{stage}': Prompts is empty; use in_distribution, held_out, eval, validation or captions separated by '|', several separated by ';'");
@@ -48,7 +50,9 @@ public static class EvalPromptSets
             case EvalPromptSet.HeldOut or "heldout":
                 log.Info($"prompt set '{EvalPromptSet.HeldOut}' skipped: custom data has no held-out compositions");
                 return null;
-            case EvalPromptSet.InDistribution or EvalPromptSet.Validation or EvalPromptSet.Eval:
+            case EvalPromptSet.Eval:
+                throw new StageException("SOAR2404", $"stage '{stage}': Prompts={entry} exists only for a built-in world, and these models learn from custom data; use in_distribution or validation with the curate stage upstream, or captions separated by '|'");
+            case EvalPromptSet.InDistribution or EvalPromptSet.Validation:
                 if (source.DatasetDir is null)
                     throw new StageException("SOAR2404", $"stage '{stage}': Prompts={entry} on custom data takes the captions of a dataset's validation split; add the curate stage as an upstream, or give captions separated by '|'");
                 var name = key == EvalPromptSet.Validation ? EvalPromptSet.Validation : key;
@@ -70,7 +74,7 @@ public static class EvalPromptSets
     }
 
     /// <summary>Distinct captions of the validation split (all rows when the dataset has no such split), in file order.</summary>
-    private static IEnumerable<string> ValidationCaptions(string datasetDir)
+    public static IReadOnlyList<string> ValidationCaptions(string datasetDir)
     {
         var data = Path.Combine(datasetDir, "data");
         DatasetReader reader;

@@ -57,6 +57,7 @@ public sealed class FlowGrpoStage : IStage
 
         // A resumed run keeps the record of the run it continues.
         var config = resume?.Config.DeepClone().AsObject() ?? BuildConfig(reader.Config, training, options, schedule, reward.Name, context.String("Prompts"), modelInput.Name);
+        if (resume is null) TrainingStageRunner.WithoutUnfingerprinted(context, config);
         TrainingSummary summary;
         try { summary = TrainingStageRunner.Train(context, policy, objective, training, config, resume, interruption, cancellationToken); }
         catch (RewardException e) { throw new StageException("SOAR2520", $"stage '{context.Name}': {e.Message}", e); }

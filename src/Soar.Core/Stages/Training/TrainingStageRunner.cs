@@ -65,10 +65,13 @@ public static class TrainingStageRunner
 
         using var data = LoadTrainingSet(datasetInput.Dir, tokenizer, model.Config.ImageSize, device, context, cancellationToken);
         context.Log.Info($"dataset '{datasetInput.Name}': {data.Count} training images; device {device.type}, {threads} threads; {options.Steps} steps of {options.BatchSize}");
+        if (options.BatchSize > data.Count)
+            throw new StageException("SOAR2108", $"stage '{context.Name}': BatchSize={options.BatchSize} is larger than the {data.Count} training images of '{datasetInput.Name}'; set BatchSize to at most {data.Count} or curate more rows");
 
         using var empty = TrainedModel.EmptyIds(tokenizer, 1, device);
         // A resumed run keeps the record of the run it continues.
         var config = resume is not null ? resume.Config.DeepClone().AsObject() : BuildConfig(model.Config, tokenizer, options, objective, datasetInput, dataset, baseInput, baseConfig);
+        if (resume is null) WithoutUnfingerprinted(context, config);
         var summary = Train(context, model, new DatasetSteps(objective, data, options, empty), options, config, resume, interruption, cancellationToken);
 
         var result = new StageResult();
@@ -119,6 +122,13 @@ public static class TrainingStageRunner
         SaveTo(checkpointDir, options.Steps);
         trainer.Ema?.Dispose();
         return summary;
+    }
+
+    /// <summary>LogEvery and other logging knobs stay out of the checkpoint bytes (config.json's training record and its lineage entry).</summary>
+    public static void WithoutUnfingerprinted(StageContext context, JsonObject config)
+    {
+        context.KindInfo.WithoutUnfingerprinted(config["training"]);
+        if (config["lineage"] is JsonArray { Count: > 0 } lineage) context.KindInfo.WithoutUnfingerprinted(lineage[^1]?["training"]);
     }
 
     /// <summary>The ResumeFrom checkpoint, or null; a path that does not exist is an error, never a fresh start.</summary>

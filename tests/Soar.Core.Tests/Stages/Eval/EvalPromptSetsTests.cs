@@ -77,6 +77,9 @@ public class EvalPromptSetsTests
         Assert.Contains("add the curate stage", noData.Message);
         Assert.Contains("no held-out compositions", _log.ToString());
         Assert.Equal([EvalPromptSet.Custom], Resolve("a thing|another thing;held_out", null).Select(s => s.Name));
+        Assert.Contains("only for a built-in world", Assert.Throws<StageException>(() => Resolve("eval", null)).Message);
+        // auto is the default pair of sets.
+        Assert.Equal([EvalPromptSet.InDistribution, EvalPromptSet.HeldOut], Resolve("auto", new ShapesWorld()).Select(s => s.Name));
     }
 
     private IReadOnlyList<EvalPromptSet> Resolve(string parameter, IWorld? world, int perTask = 0) =>
