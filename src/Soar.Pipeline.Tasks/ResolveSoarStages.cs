@@ -25,6 +25,8 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
     /// <summary>Stages in run order; metadata Kind, Manifest, StageInputs (the files of the stage's up-to-date check) and Upstream.</summary>
     [Output] public ITaskItem[] OrderedStages { get; private set; } = [];
     [Output] public string EffectiveToolVersion { get; private set; } = "";
+    /// <summary>The build process holding the output root's lock ("pid:start"); each RunSoarStage checks it is still alive.</summary>
+    [Output] public string BuildLease { get; private set; } = "";
 
     /// <summary>Under OutputRoot: one `&lt;stage&gt;.failed` file per stage that failed or was not run in this build (Sdk.targets writes them).</summary>
     public const string OutcomeFolder = ".build";
@@ -40,6 +42,13 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
         if (plan.Errors.Count > 0 || bindingErrors.Count > 0) return false;
 
         var layout = new StageLayout(OutputRoot);
+        var build = BuildProcess.Find();
+        if (OutputRootLock.Acquire(layout, build) is { } busy)
+        {
+            Log.LogError(null, StageRunErrors.OutputRootLocked, null, ProjectFile, 0, 0, 0, 0, busy);
+            return false;
+        }
+        BuildLease = build.ToString();
         // Outcomes of the previous build: a stage that failed then is tried again now.
         var outcomes = Path.Combine(OutputRoot, OutcomeFolder);
         if (Directory.Exists(outcomes)) Directory.Delete(outcomes, recursive: true);
@@ -51,6 +60,7 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
         var wanted = Closure(plan.Ordered);
         if (wanted is null) return false;
         var ordered = new List<ITaskItem>();
+        var contentHashes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var stage in plan.Ordered.Where(s => wanted.Contains(s.Name)))
         {
             catalog.TryGet(stage.Kind, out var kind);
@@ -59,7 +69,11 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
             FileStamp.WriteIfDifferent(layout.ParameterStamp(stage.Name),
                 ParameterStamp.Text(kind.Name, resolved, stage.Upstream, EffectiveToolVersion, sources));
 
-            var check = ManifestCheck.Check(layout.StageDir(stage.Name));
+            // Up to date means built for the fingerprint computed now, not only newer than its stamps.
+            var upstreamHashes = stage.Upstream.Select(u => KeyValuePair.Create(u, contentHashes.GetValueOrDefault(u) ?? "")).ToList();
+            var check = ManifestCheck.Check(layout.StageDir(stage.Name),
+                upstreamHashes.All(u => u.Value.Length > 0) ? StageFingerprint.Compute(kind.Name, resolved, upstreamHashes, EffectiveToolVersion) : null);
+            if (check.Intact) contentHashes[stage.Name] = check.ContentHash!;
             if (check.Intact)
                 FileStamp.WriteIfDifferent(layout.ContentStamp(stage.Name), check.ContentHash + "\n");
             else if (File.Exists(layout.Manifest(stage.Name)))

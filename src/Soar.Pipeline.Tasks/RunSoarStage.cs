@@ -6,8 +6,10 @@ namespace Soar.Pipeline.Tasks;
 
 /// <summary>
 /// Runs one stage in the soar worker process: writes its spec, streams the worker's progress into the build log,
-/// and moves the temp output folder into place only when the worker succeeded. The content stamp is rewritten
-/// only when the outputs' content hash changed, so identical outputs do not rerun dependents.
+/// and moves the temp output folder into place only when the worker succeeded and the move is still wanted (the
+/// build is alive, holds the output root's lock, and declares the stage as it did at the start). The worker is
+/// stopped when the build is gone. The content stamp is rewritten only when the outputs' content hash changed, so
+/// identical outputs do not rerun dependents.
 /// </summary>
 public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTask
 {
@@ -23,6 +25,8 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
     [Required] public string ToolPath { get; set; } = "";
     public string? DotnetHostPath { get; set; }
     public int CancelGraceMilliseconds { get; set; } = 5000;
+    /// <summary>The build process ("pid:start", from ResolveSoarStages); empty: found from this process's ancestors.</summary>
+    public string BuildLease { get; set; } = "";
 
     [Output] public bool Ran { get; private set; }
 
@@ -60,15 +64,20 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         var given = new SortedDictionary<string, string>(stage.Parameters.Where(p => kind.Parameters.ContainsKey(p.Key))
             .ToDictionary(p => kind.Parameters[p.Key].Name, p => p.Value, StringComparer.Ordinal), StringComparer.Ordinal);
 
+        var build = ProcessIdentity.Parse(BuildLease) ?? BuildProcess.Find();
+        var startedFor = StageStartState.Capture(layout, stage.Name, upstreamHashes);
+
         Log.LogMessage(MessageImportance.High, $"Stage '{stage.Name}' ({kind.Name}) running{(given.Count > 0 ? ": " + string.Join(" ", given.Select(p => $"{p.Key}={p.Value}")) : "")}");
         var temp = layout.NewTempDir(stage.Name);
         var resumeDir = layout.ResumeDir(stage.Name, fingerprint);
-        layout.DeleteStaleResumeDirs(stage.Name, keep: resumeDir);
+        TryCleanUp($"the resume folders of earlier '{stage.Name}' runs", () => layout.DeleteStaleResumeDirs(stage.Name, keep: resumeDir), stage);
         Directory.CreateDirectory(temp);
         try
         {
             StageSpecFile.Write(layout.Spec(stage.Name), stage.Name, kind.Name, Path.GetFullPath(ProjectFile), temp, given, inputs, fingerprint, resumeDir);
-            var exitCode = RunWorker(stage, layout);
+            var exitCode = RunWorker(stage, layout, build);
+            if (exitCode is null && !build.IsAlive)
+                return Refuse(StageRunErrors.BuildGone, $"stage '{stage.Name}': the build that started it (pid {build.Pid}) is gone; the worker was stopped and nothing was moved into place", stage, layout);
             if (exitCode is null)
                 return Error(PipelineErrors.Cancelled, $"stage '{stage.Name}' was cancelled; its previous outputs are unchanged", stage);
             if (exitCode != 0)
@@ -77,8 +86,10 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
 
             var contentHash = ReadFinishedManifest(temp, fingerprint, stage);
             if (contentHash is null) return false;
+            if (WhyNotMove(layout, build, startedFor) is { } why)
+                return Refuse(StageRunErrors.StaleRun, $"stage '{stage.Name}': {why}; its outputs were discarded and the next build runs it for what is declared then", stage, layout);
             StageFolderSwap.Swap(temp, layout.StageDir(stage.Name));
-            layout.DeleteStaleResumeDirs(stage.Name, keep: null);
+            TryCleanUp($"the resume folder {resumeDir}", () => layout.DeleteStaleResumeDirs(stage.Name, keep: null), stage);
             var changed = FileStamp.WriteIfDifferent(layout.ContentStamp(stage.Name), contentHash + "\n");
             Log.LogMessage(MessageImportance.High, changed
                 ? $"Stage '{stage.Name}' ({kind.Name}) done: outputs {contentHash[..12]}"
@@ -88,28 +99,55 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         }
         finally
         {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            // A failing cleanup must not replace the run's own result (or error) with MSBuild's "task failed unexpectedly".
+            TryCleanUp($"the temp folder {temp}", () => { if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true); }, stage);
         }
     }
 
-    private int? RunWorker(StageDeclaration stage, StageLayout layout)
+    /// <summary>Why the finished outputs must not replace the stage's folder now, or null.</summary>
+    private static string? WhyNotMove(StageLayout layout, ProcessIdentity build, StageStartState startedFor)
+    {
+        if (!build.IsAlive) return $"the build that started it (pid {build.Pid}) is gone";
+        if (OutputRootLock.Read(layout) is { } holder && !OutputRootLock.IsHeldBy(layout, build))
+            return $"another build (pid {holder.Process.Pid}) took over {layout.OutputRoot} while it ran";
+        return startedFor.Drift(layout) is { } drift ? drift + " since it started" : null;
+    }
+
+    /// <summary>An error that may have no build left to show it: written to the stage's log file first.</summary>
+    private bool Refuse(string code, string message, StageDeclaration stage, StageLayout layout)
+    {
+        try { File.AppendAllText(layout.Log(stage.Name), $"error {code}: {message}\n"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* the build log below still has it */ }
+        return Error(code, message, stage);
+    }
+
+    private void TryCleanUp(string what, Action cleanUp, StageDeclaration stage)
+    {
+        if (FolderCleanup.Try(cleanUp) is { } problem)
+            Log.LogWarning(null, StageRunErrors.CleanupFailed, null, stage.File, stage.Line, 0, 0, 0,
+                $"could not remove {what} ({problem}); the next build removes it once nothing uses it");
+    }
+
+    private int? RunWorker(StageDeclaration stage, StageLayout layout, ProcessIdentity build)
     {
         var info = WorkerProcess.StartInfo(ToolPath, DotnetHostPath, ["stage", "run", layout.Spec(stage.Name)]);
-        var logPath = Path.Combine(layout.OutputRoot, ".logs", stage.Name + ".log");
+        // The worker stops by itself when the build or this process is gone (kill -9 of either).
+        info.Environment[BuildProcess.LeaseVariable] = $"{build};{ProcessIdentity.Current}";
+        var logPath = layout.Log(stage.Name);
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         using var logFile = new StreamWriter(logPath, append: false) { AutoFlush = true };  // live, so `tail -f` follows the run
         try
         {
             return WorkerProcess.Run(info, (line, _) =>
             {
-                lock (logFile) logFile.WriteLine(line);
+                logFile.WriteLine(line);
                 if (WorkerLine.TryParse(line) is { } diagnostic)
                 {
                     if (diagnostic.IsError) Log.LogError(null, diagnostic.Code, null, stage.File, stage.Line, 0, 0, 0, diagnostic.Message);
                     else Log.LogWarning(null, diagnostic.Code, null, stage.File, stage.Line, 0, 0, 0, diagnostic.Message);
                 }
                 else Log.LogMessage(MessageImportance.High, line);
-            }, _cancel.Token, TimeSpan.FromMilliseconds(CancelGraceMilliseconds));
+            }, _cancel.Token, TimeSpan.FromMilliseconds(CancelGraceMilliseconds), stillWanted: () => build.IsAlive);
         }
         catch (System.ComponentModel.Win32Exception e)
         {

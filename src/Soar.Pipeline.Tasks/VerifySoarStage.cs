@@ -40,12 +40,13 @@ public sealed class VerifySoarStage : Microsoft.Build.Utilities.Task, ICancelabl
         foreach (var (name, value) in stage.Parameters) args.AddRange(["--param", $"{name}={value}"]);
 
         Log.LogMessage(MessageImportance.High, $"Verifying stage '{stage.Name}' ({stage.Kind})");
+        var build = BuildProcess.Find();
         var exit = WorkerProcess.Run(WorkerProcess.StartInfo(ToolPath, DotnetHostPath, args), (line, _) =>
         {
             if (WorkerLine.TryParse(line) is { } diagnostic && diagnostic.IsError)
                 Log.LogError(null, diagnostic.Code == "SOAR2703" ? PipelineErrors.NotReproduced : diagnostic.Code, null, stage.File, stage.Line, 0, 0, 0, diagnostic.Message);
             else Log.LogMessage(MessageImportance.High, line);
-        }, _cancel.Token, TimeSpan.FromSeconds(5));
+        }, _cancel.Token, TimeSpan.FromSeconds(5), stillWanted: () => build.IsAlive);  // a killed build's task host waits for its task
         if (exit is null)
         {
             Log.LogError(null, PipelineErrors.Cancelled, null, stage.File, stage.Line, 0, 0, 0, $"verification of '{stage.Name}' was cancelled");

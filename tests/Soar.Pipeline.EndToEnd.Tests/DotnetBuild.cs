@@ -6,6 +6,12 @@ namespace Soar.Pipeline.EndToEnd.Tests;
 /// <summary>Runs the real `dotnet` CLI as a child process with an environment cleaned of the test host's MSBuild settings.</summary>
 internal static class DotnetBuild
 {
+    /// <summary>
+    /// Only a guard against a hung child (it kills the process tree and shows its output): as long as CI's own limit
+    /// for a whole run, so a slow or loaded machine never fails a test that would have finished.
+    /// </summary>
+    public static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(90);
+
     public static ProcessStartInfo StartInfo(string workingDir, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet")
@@ -26,7 +32,7 @@ internal static class DotnetBuild
     }
 
     /// <summary>Runs to completion and returns exit code and combined output.</summary>
-    public static (int ExitCode, string Output) Run(ProcessStartInfo info, TimeSpan timeout)
+    public static (int ExitCode, string Output) Run(ProcessStartInfo info)
     {
         var output = new StringBuilder();
         using var process = new Process { StartInfo = info };
@@ -35,12 +41,41 @@ internal static class DotnetBuild
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (!process.WaitForExit(timeout))
+        if (!process.WaitForExit(HangGuard))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', info.ArgumentList)} did not finish in {timeout}:\n{output}");
+            throw new TimeoutException($"dotnet {string.Join(' ', info.ArgumentList)} did not finish in {HangGuard} (hung?):\n{output}");
         }
         process.WaitForExit();
         return (process.ExitCode, output.ToString());
+    }
+
+    /// <summary>
+    /// Starts the child and returns it, still running, once it printed a line containing <paramref name="marker"/>;
+    /// when it ends without printing one, fails with its output instead of waiting out the guard.
+    /// </summary>
+    public static Process StartUntil(ProcessStartInfo info, string marker)
+    {
+        var output = new StringBuilder();
+        var decided = new ManualResetEventSlim();
+        bool found = false;
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) { decided.Set(); return; }  // stdout closed: the child ended
+            lock (output) output.AppendLine(e.Data);
+            if (e.Data.Contains(marker)) { found = true; decided.Set(); }
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!decided.Wait(HangGuard) || !found)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            lock (output) throw new InvalidOperationException($"dotnet {string.Join(' ', info.ArgumentList)} never printed '{marker}':\n{output}");
+        }
+        return process;
     }
 }

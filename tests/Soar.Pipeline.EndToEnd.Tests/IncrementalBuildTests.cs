@@ -33,8 +33,8 @@ public sealed class IncrementalBuildTests(ToolingFixture tooling)
         var second = project.Build();
         Assert.True(second.Succeeded, second.ToString());
         Assert.Empty(second.Ran);
+        // How fast a no-op rebuild is, is a benchmark (bench/Soar.Bench --noop-rebuild), not a test a loaded machine fails.
         Assert.Equal(["data", "base", "grid"], second.Skipped);
-        Assert.True(second.Elapsed < TimeSpan.FromSeconds(30), $"no-op rebuild took {second.Elapsed}");
     }
 
     [Fact]
@@ -105,5 +105,76 @@ public sealed class IncrementalBuildTests(ToolingFixture tooling)
         var rebuild = project.Build();
         Assert.Equal(["other"], rebuild.Ran);
         Assert.Contains("output 'dataset.json' changed size", rebuild.Output);
+    }
+
+    [Fact]
+    public void Outputs_moved_in_for_an_older_declaration_are_rebuilt_although_newer_than_their_stamps()
+    {
+        using var project = new SoarProject("""<Stage Include="data" Kind="curate" Count="20" />""");
+        Assert.True(project.Build().Succeeded);
+        var older = Path.Combine(project.Dir, "count-20");
+        CopyFolder(project.StageDir("data"), older);
+        project.Write("""<Stage Include="data" Kind="curate" Count="21" />""");
+        Assert.Equal(["data"], project.Build().Ran);
+        var current = project.ManifestText("data");
+
+        // What a killed build's orphaned run did: move its outputs (for Count=20) in after the new declaration was stamped.
+        Directory.Delete(project.StageDir("data"), recursive: true);
+        CopyFolder(older, project.StageDir("data"));
+        var rebuild = project.Build();
+
+        Assert.True(rebuild.Succeeded, rebuild.ToString());
+        Assert.Contains("Stage 'data' (curate): its outputs were built for fingerprint", rebuild.Output);
+        Assert.Equal(["data"], rebuild.Ran);
+        Assert.Equal(Fingerprint(current), Fingerprint(project.ManifestText("data")));
+    }
+
+    [Fact]
+    public void A_global_output_root_without_a_trailing_slash_is_up_to_date_on_the_second_build()
+    {
+        using var project = new SoarProject(Chain[2]);
+        var root = Path.Combine(project.Dir, "elsewhere");
+
+        Assert.Equal(["other"], project.Build($"-p:SoarOutputRoot={root}").Ran);
+        var second = project.Build($"-p:SoarOutputRoot={root}");
+
+        Assert.True(second.Succeeded, second.ToString());
+        Assert.Empty(second.Ran);
+        Assert.Equal(["other"], second.Skipped);
+        Assert.True(File.Exists(Path.Combine(root, "other", "manifest.json")));
+    }
+
+    [Fact]
+    public void SoarPrune_deletes_the_folder_of_a_renamed_stage_and_keeps_declared_ones()
+    {
+        using var project = new SoarProject(Chain[0], Chain[2]);
+        Assert.True(project.Build().Succeeded);
+        project.Write(Chain[0], Chain[2].Replace("\"other\"", "\"renamed\""));
+        Assert.Equal(["renamed"], project.Build().Ran);
+
+        var listed = project.Build("-t:SoarPrune", "-p:SoarPruneDryRun=true");
+        Assert.Contains("SoarPrune: would delete stage folder 'other'", listed.Output);
+        Assert.True(Directory.Exists(project.StageDir("other")));
+        var pruned = project.Build("-t:SoarPrune");
+
+        Assert.True(pruned.Succeeded, pruned.ToString());
+        Assert.Contains("SoarPrune: deleted stage folder 'other'", pruned.Output);
+        Assert.False(Directory.Exists(project.StageDir("other")));
+        Assert.False(File.Exists(Path.Combine(project.OutputRoot, ".stamps", "other.params")));
+        Assert.True(File.Exists(project.Manifest("data")));
+        Assert.True(File.Exists(project.Manifest("renamed")));
+    }
+
+    private static string Fingerprint(string manifest) =>
+        System.Text.Json.JsonDocument.Parse(manifest).RootElement.GetProperty("fingerprint").GetString()!;
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
     }
 }

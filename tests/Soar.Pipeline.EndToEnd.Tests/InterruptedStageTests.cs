@@ -31,14 +31,8 @@ public sealed class InterruptedStageTests(ToolingFixture tooling)
     {
         using var project = new SoarProject("""<Stage Include="big" Kind="curate" Count="200000" />""");
         var info = DotnetBuild.StartInfo(project.Dir, "build", project.ProjectPath, "-nologo", "-v:n", "-nodeReuse:false");
-        using (var build = new Process { StartInfo = info })
+        using (var build = DotnetBuild.StartUntil(info, "[big] step"))
         {
-            var started = new ManualResetEventSlim();
-            build.OutputDataReceived += (_, e) => { if (e.Data?.Contains("[big] step") == true) started.Set(); };
-            build.Start();
-            build.BeginOutputReadLine();
-            build.BeginErrorReadLine();
-            Assert.True(started.Wait(TimeSpan.FromMinutes(3)), "the stage never reported progress");
             build.Kill(entireProcessTree: true);
             build.WaitForExit();
         }

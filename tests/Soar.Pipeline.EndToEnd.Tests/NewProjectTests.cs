@@ -5,7 +5,7 @@ namespace Soar.Pipeline.EndToEnd.Tests;
 public sealed class NewProjectTests(ToolingFixture tooling)
 {
     private (int ExitCode, string Output) Soar(string workingDir, params string[] arguments) =>
-        DotnetBuild.Run(DotnetBuild.StartInfo(workingDir, [tooling.SoarDll, .. arguments]), TimeSpan.FromMinutes(1));
+        DotnetBuild.Run(DotnetBuild.StartInfo(workingDir, [tooling.SoarDll, .. arguments]));
 
     [Fact]
     public void The_package_form_starter_builds_with_the_printed_command()
@@ -13,7 +13,7 @@ public sealed class NewProjectTests(ToolingFixture tooling)
         using var temp = new SoarProject();
         var feed = Path.Combine(temp.Dir, "feed");
         var tasksProject = Path.Combine(RepoPaths.Root, "src", "Soar.Pipeline.Tasks", "Soar.Pipeline.Tasks.csproj");
-        var (packExit, packOutput) = DotnetBuild.Run(DotnetBuild.StartInfo(temp.Dir, "pack", tasksProject, "-c", "Release", "-o", feed, "-nologo"), TimeSpan.FromMinutes(3));
+        var (packExit, packOutput) = DotnetBuild.Run(DotnetBuild.StartInfo(temp.Dir, "pack", tasksProject, "-c", "Release", "-o", feed, "-nologo"));
         Assert.True(packExit == 0, packOutput);
 
         var (exit, output) = Soar(temp.Dir, "new", "mine", "--output", "user", "--feed", feed);
@@ -25,7 +25,7 @@ public sealed class NewProjectTests(ToolingFixture tooling)
         // The printed command, limited to the first stage so the test does not train (the whole plan is still validated).
         var info = DotnetBuild.StartInfo(temp.Dir, [.. printed.Split(' ').Skip(1), "-nologo", "-v:n", "-nodeReuse:false", "-p:SoarStages=data"]);
         info.Environment["NUGET_PACKAGES"] = Path.Combine(temp.Dir, "packages");  // never cache the test's SDK package for the user
-        var (buildExit, buildOutput) = DotnetBuild.Run(info, TimeSpan.FromMinutes(3));
+        var (buildExit, buildOutput) = DotnetBuild.Run(info);
         var build = new BuildResult(buildExit, buildOutput, TimeSpan.Zero);
         Assert.True(build.Succeeded, build.ToString());
         Assert.Equal(["data"], build.Ran);

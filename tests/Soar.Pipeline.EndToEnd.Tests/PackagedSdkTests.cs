@@ -10,7 +10,7 @@ public sealed class PackagedSdkTests(ToolingFixture tooling)
         using var temp = new SoarProject();
         var feed = Path.Combine(temp.Dir, "feed");
         var tasksProject = Path.Combine(RepoPaths.Root, "src", "Soar.Pipeline.Tasks", "Soar.Pipeline.Tasks.csproj");
-        var (packExit, packOutput) = DotnetBuild.Run(DotnetBuild.StartInfo(temp.Dir, "pack", tasksProject, "-c", "Release", "-o", feed, "-nologo"), TimeSpan.FromMinutes(3));
+        var (packExit, packOutput) = DotnetBuild.Run(DotnetBuild.StartInfo(temp.Dir, "pack", tasksProject, "-c", "Release", "-o", feed, "-nologo"));
         Assert.True(packExit == 0, packOutput);
 
         var user = Path.Combine(temp.Dir, "user");
@@ -41,7 +41,7 @@ public sealed class PackagedSdkTests(ToolingFixture tooling)
             // A private package folder: the SDK package is never cached in the user's global folder by a test.
             info.Environment["NUGET_PACKAGES"] = Path.Combine(temp.Dir, "packages");
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var (exit, output) = DotnetBuild.Run(info, TimeSpan.FromMinutes(3));
+            var (exit, output) = DotnetBuild.Run(info);
             return new BuildResult(exit, output, clock.Elapsed);
         }
 

@@ -65,15 +65,9 @@ public sealed class PipelineOutcomeTests(ToolingFixture tooling)
         using var project = new SoarProject("""<Stage Include="big" Kind="curate" Count="200000" />""");
         var log = Path.Combine(project.OutputRoot, ".logs", "big.log");
         var info = DotnetBuild.StartInfo(project.Dir, "build", project.ProjectPath, "-nologo", "-v:n", "-nodeReuse:false");
-        using var build = new Process { StartInfo = info };
-        var started = new ManualResetEventSlim();
-        build.OutputDataReceived += (_, e) => { if (e.Data?.Contains("[big] step") == true) started.Set(); };
-        build.Start();
-        build.BeginOutputReadLine();
-        build.BeginErrorReadLine();
+        using var build = DotnetBuild.StartUntil(info, "[big] step");
         try
         {
-            Assert.True(started.Wait(TimeSpan.FromMinutes(3)), "the stage never reported progress");
             using var reader = new StreamReader(new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
             Assert.Contains("[big] step", reader.ReadToEnd());
             Assert.False(build.HasExited);

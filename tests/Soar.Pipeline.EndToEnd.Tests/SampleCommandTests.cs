@@ -5,7 +5,7 @@ namespace Soar.Pipeline.EndToEnd.Tests;
 public sealed class SampleCommandTests(ToolingFixture tooling)
 {
     private (int ExitCode, string Output) Soar(string workingDir, params string[] arguments) =>
-        DotnetBuild.Run(DotnetBuild.StartInfo(workingDir, [tooling.SoarDll, .. arguments]), TimeSpan.FromMinutes(1));
+        DotnetBuild.Run(DotnetBuild.StartInfo(workingDir, [tooling.SoarDll, .. arguments]));
 
     [Fact]
     public void Sample_option_errors_name_the_option()

@@ -35,7 +35,7 @@ internal sealed class SoarProject : IDisposable
     public BuildResult Build(params string[] extraArguments)
     {
         var clock = Stopwatch.StartNew();
-        var (exit, output) = DotnetBuild.Run(DotnetBuild.StartInfo(Dir, ["build", ProjectPath, "-nologo", "-v:n", "-nodeReuse:false", .. extraArguments]), TimeSpan.FromMinutes(5));
+        var (exit, output) = DotnetBuild.Run(DotnetBuild.StartInfo(Dir, ["build", ProjectPath, "-nologo", "-v:n", "-nodeReuse:false", .. extraArguments]));
         return new BuildResult(exit, output, clock.Elapsed);
     }
 

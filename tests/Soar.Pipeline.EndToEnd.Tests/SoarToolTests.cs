@@ -5,7 +5,7 @@ namespace Soar.Pipeline.EndToEnd.Tests;
 public sealed class SoarToolTests(ToolingFixture tooling)
 {
     private (int ExitCode, string Output) Soar(string workingDir, params string[] arguments) =>
-        DotnetBuild.Run(DotnetBuild.StartInfo(workingDir, [tooling.SoarDll, .. arguments]), TimeSpan.FromMinutes(1));
+        DotnetBuild.Run(DotnetBuild.StartInfo(workingDir, [tooling.SoarDll, .. arguments]));
 
     [Theory]
     [InlineData("--help")]
@@ -56,7 +56,7 @@ public sealed class SoarToolTests(ToolingFixture tooling)
         Assert.Contains("soar : error SOAR3001:", error);
 
         // The starter must pass validation: build only the resolve step (no training).
-        var (buildExit, buildOutput) = DotnetBuild.Run(DotnetBuild.StartInfo(temp.Dir, "build", path, "-nologo", "-t:SoarResolveStages"), TimeSpan.FromMinutes(3));
+        var (buildExit, buildOutput) = DotnetBuild.Run(DotnetBuild.StartInfo(temp.Dir, "build", path, "-nologo", "-t:SoarResolveStages"));
         Assert.True(buildExit == 0, buildOutput);
     }
 

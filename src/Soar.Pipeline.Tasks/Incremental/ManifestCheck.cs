@@ -6,13 +6,15 @@ namespace Soar.Pipeline.Tasks;
 
 /// <summary>
 /// Is a finished stage folder still intact? Every output listed in manifest.json must exist with its recorded
-/// size; a file whose write time also matches is trusted, any other is re-hashed and compared.
+/// size; a file whose write time also matches is trusted, any other is re-hashed and compared. Given the fingerprint
+/// the declaration computes now, the manifest must record that one too: timestamps alone cannot tell outputs built for
+/// another declaration (e.g. moved in late by a killed build's run) from current ones.
 /// </summary>
 public static class ManifestCheck
 {
     public sealed record Result(bool Intact, string? ContentHash, string? Problem);
 
-    public static Result Check(string stageDir)
+    public static Result Check(string stageDir, string? expectedFingerprint = null)
     {
         var manifestPath = Path.Combine(stageDir, StageLayout.ManifestFileName);
         if (!File.Exists(manifestPath)) return new(false, null, "it has not run yet");
@@ -24,6 +26,9 @@ public static class ManifestCheck
             var root = doc.RootElement;
             if (!root.TryGetProperty("contentHash", out var content) || !root.TryGetProperty("outputs", out var outputs))
                 return new(false, null, "its manifest.json has no contentHash/outputs");
+            var recordedFingerprint = root.TryGetProperty("fingerprint", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+            if (expectedFingerprint is not null && recordedFingerprint != expectedFingerprint)
+                return new(false, null, $"its outputs were built for fingerprint {Short(recordedFingerprint)}, but the declaration now gives {Short(expectedFingerprint)}");
             root.TryGetProperty("run", out var run);
             var times = run.ValueKind == JsonValueKind.Object && run.TryGetProperty("outputTimes", out var t) ? t : default;
             foreach (var output in outputs.EnumerateObject())
@@ -40,6 +45,20 @@ public static class ManifestCheck
             return new(true, content.GetString(), null);
         }
     }
+
+    /// <summary>The fingerprint a finished stage folder's manifest records, or null.</summary>
+    public static string? Fingerprint(string stageDir)
+    {
+        var path = Path.Combine(stageDir, StageLayout.ManifestFileName);
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.TryGetProperty("fingerprint", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException) { return null; }
+    }
+
+    private static string Short(string? fingerprint) => fingerprint is null ? "(none)" : fingerprint[..Math.Min(12, fingerprint.Length)];
 
     public static string HashFile(string path)
     {

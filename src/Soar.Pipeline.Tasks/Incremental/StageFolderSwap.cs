@@ -8,7 +8,7 @@ public static class StageFolderSwap
         string? aside = null;
         if (Directory.Exists(stageDir))
         {
-            aside = stageDir + StageLayout.AsideMarker + Guid.NewGuid().ToString("N")[..8];
+            aside = stageDir + StageLayout.AsideMarker + StageLayout.OwnerTag();
             Directory.Move(stageDir, aside);
         }
         Directory.Move(tempDir, stageDir);

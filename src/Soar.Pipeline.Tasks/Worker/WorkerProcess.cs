@@ -1,10 +1,11 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace Soar.Pipeline.Tasks;
 
 /// <summary>
-/// Runs the soar worker, relays each output line as it comes, and on cancellation sends SIGINT, then kills the
-/// process tree if it has not exited within the grace period.
+/// Runs the soar worker, relays each output line as it comes, and on cancellation (or when <c>stillWanted</c> turns
+/// false) sends SIGINT, then kills the process tree if it has not exited within the grace period.
 /// </summary>
 public static class WorkerProcess
 {
@@ -23,20 +24,34 @@ public static class WorkerProcess
         return info;
     }
 
-    /// <summary>Runs to completion; returns the exit code, or null when the run was cancelled.</summary>
-    public static int? Run(ProcessStartInfo info, Action<string, bool> onLine, CancellationToken cancellation, TimeSpan grace)
+    /// <summary>
+    /// Runs to completion; returns the exit code, or null when the run was cancelled or stopped because it was no
+    /// longer wanted. <paramref name="onLine"/> is called on the calling thread only (the task's thread: MSBuild
+    /// logging from other threads of a task host is not safe), so an exception in it never kills the process it runs in.
+    /// </summary>
+    public static int? Run(ProcessStartInfo info, Action<string, bool> onLine, CancellationToken cancellation, TimeSpan grace,
+        Func<bool>? stillWanted = null)
     {
+        var lines = new ConcurrentQueue<(string Line, bool IsError)>();
         using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data, false); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data, true); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue((e.Data, false)); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue((e.Data, true)); };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
         DateTime? killAt = null;
+        var stopped = false;
+        var nextCheck = DateTime.UtcNow;
         while (!process.WaitForExit(100))
         {
-            if (!cancellation.IsCancellationRequested) continue;
+            Drain(lines, onLine);
+            if (!stopped && stillWanted is not null && DateTime.UtcNow >= nextCheck)
+            {
+                stopped = !stillWanted();
+                nextCheck = DateTime.UtcNow.AddSeconds(1);
+            }
+            if (!cancellation.IsCancellationRequested && !stopped) continue;
             if (killAt is null)
             {
                 killAt = DateTime.UtcNow + grace;
@@ -48,6 +63,12 @@ public static class WorkerProcess
             }
         }
         process.WaitForExit();  // drains the output events
-        return cancellation.IsCancellationRequested ? null : process.ExitCode;
+        Drain(lines, onLine);
+        return cancellation.IsCancellationRequested || stopped ? null : process.ExitCode;
+    }
+
+    private static void Drain(ConcurrentQueue<(string Line, bool IsError)> lines, Action<string, bool> onLine)
+    {
+        while (lines.TryDequeue(out var entry)) onLine(entry.Line, entry.IsError);
     }
 }

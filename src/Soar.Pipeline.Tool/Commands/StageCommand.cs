@@ -13,18 +13,13 @@ public static class StageCommand
 
         var spec = new Argument<FileInfo>("spec") { Description = "Stage spec JSON written by the Soar.Pipeline build task." };
         var run = new Command("run", "Run one stage from its spec; writes the outputs and manifest.json into the spec's outputDir.") { spec };
-        run.SetAction((parse, ct) => CommandAction.Run(() =>
+        run.SetAction(async (parse, ct) =>
         {
-            var file = parse.GetRequiredValue(spec);
-            if (!file.Exists)
-                throw new StageException("SOAR2001", $"stage spec {file.FullName} does not exist");
-            var loaded = StageSpec.Load(file.FullName);
-            var runner = new StageRunner { ToolVersion = ToolInfo.Version };
-            // Opt-in shared run cache: $SOAR_RUN_CACHE names the feed (see RunCache).
-            if (RunCache.FromEnvironment(Path.GetDirectoryName(loaded.ProjectPath) ?? Environment.CurrentDirectory) is { } cache) cache.Run(runner, loaded, new ConsoleStageLog(loaded.Name), ct);
-            else runner.Run(loaded, new ConsoleStageLog(loaded.Name), ct);
-            return 0;
-        }, ct));
+            // Started by a build: stop when that build (or its task host) is gone, e.g. after kill -9 of `dotnet build`.
+            using var lease = BuildLease.FromEnvironment()?.Start(ct, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), pid =>
+                CommandAction.Error("SOAR2015", $"the build that started this stage (pid {pid}) is gone; stopping, nothing is moved into place"));
+            return await RunStage(parse.GetRequiredValue(spec), lease?.Token ?? ct);
+        });
         stage.Add(run);
 
         var kinds = new Command("kinds", "List the stage kinds and their parameters (from stage-kinds.json).");
@@ -51,4 +46,17 @@ public static class StageCommand
         stage.Add(kinds);
         return stage;
     }
+
+    /// <summary>The worker the build launches: one stage from its spec.</summary>
+    private static Task<int> RunStage(FileInfo file, CancellationToken ct) => CommandAction.Run(() =>
+    {
+        if (!file.Exists)
+            throw new StageException("SOAR2001", $"stage spec {file.FullName} does not exist");
+        var loaded = StageSpec.Load(file.FullName);
+        var runner = new StageRunner { ToolVersion = ToolInfo.Version };
+        // Opt-in shared run cache: $SOAR_RUN_CACHE names the feed (see RunCache).
+        if (RunCache.FromEnvironment(Path.GetDirectoryName(loaded.ProjectPath) ?? Environment.CurrentDirectory) is { } cache) cache.Run(runner, loaded, new ConsoleStageLog(loaded.Name), ct);
+        else runner.Run(loaded, new ConsoleStageLog(loaded.Name), ct);
+        return 0;
+    }, ct);
 }

@@ -88,11 +88,12 @@ public class FlowGrpoObjectiveTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void A_large_beta_keeps_the_policy_at_the_reference()
     {
         double Drift(double beta)
         {
-            using var tiny = new TinyPolicy();
+            using var tiny = TinyPolicy.Narrow();
             var options = Small(beta);
             new FlowTrainer(tiny.Policy, Objective(tiny, options), Training(options, 6, 3e-3), new RecordingLog()).Train(0, 6, CancellationToken.None);
             return tiny.Drift();
@@ -102,9 +103,10 @@ public class FlowGrpoObjectiveTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void A_tiny_run_raises_the_red_reward()
     {
-        using var tiny = new TinyPolicy();
+        using var tiny = TinyPolicy.Narrow();
         var log = new RecordingLog();
         var options = Small(0.04, groupSize: 8);
         var objective = Objective(tiny, options, log);

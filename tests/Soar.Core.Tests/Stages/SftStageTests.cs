@@ -9,10 +9,12 @@ public class SftStageTests : IDisposable
     private readonly StageHarness _h = new();
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Tiny_model_loss_falls_on_the_shapes_world()
     {
         _h.Curate(count: 256);
-        var result = _h.Sft("sft", Params(("Steps", "150"), ("BatchSize", "16"), ("LearningRate", "1e-3"), ("LogEvery", "10")), "data");
+        // 60 steps at 2e-3 end at about 0.27 of the first loss (150 at 1e-3 cost 2.5 times as much for the same claim).
+        var result = _h.Sft("sft", Params(("Steps", "60"), ("BatchSize", "16"), ("LearningRate", "2e-3"), ("LogEvery", "10")), "data");
         // A fresh model predicts v = 0, so the first loss is E||eps - x0||^2 (about 2 on a mostly black canvas).
         Assert.InRange(result.Metrics["first_loss"], 1.2, 3.0);
         Assert.True(result.Metrics["final_loss"] < 0.6 * result.Metrics["first_loss"],
@@ -20,7 +22,7 @@ public class SftStageTests : IDisposable
         var checkpoint = _h.Dir.File("sft/checkpoint");
         Assert.True(File.Exists(Path.Combine(checkpoint, CheckpointLayout.Model)));
         Assert.True(File.Exists(_h.Dir.File("sft/logs/metrics.jsonl")));
-        Assert.Contains("step 150/150", _h.Log.ToString());
+        Assert.Contains("step 60/60", _h.Log.ToString());
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public class ManifestCheckTests
         }
         File.WriteAllText(Path.Combine(dir, "manifest.json"), JsonSerializer.Serialize(new
         {
-            name = "stage", kind = "curate", outputs, contentHash = "c0ffee", run = new { outputTimes = times },
+            name = "stage", kind = "curate", fingerprint = "f1f1f1f1f1f1f1f1", outputs, contentHash = "c0ffee", run = new { outputTimes = times },
         }));
         return dir;
     }
@@ -34,6 +34,18 @@ public class ManifestCheckTests
         var result = ManifestCheck.Check(FinishedStage(temp));
         Assert.True(result.Intact, result.Problem);
         Assert.Equal("c0ffee", result.ContentHash);
+    }
+
+    [Fact]
+    public void Outputs_built_for_another_fingerprint_are_not_up_to_date_whatever_their_timestamps()
+    {
+        using var temp = new TempFolder();
+        var dir = FinishedStage(temp);
+        Assert.True(ManifestCheck.Check(dir, "f1f1f1f1f1f1f1f1").Intact);
+        var result = ManifestCheck.Check(dir, "a2a2a2a2a2a2a2a2");
+        Assert.False(result.Intact);
+        Assert.Equal("its outputs were built for fingerprint f1f1f1f1f1f1, but the declaration now gives a2a2a2a2a2a2", result.Problem);
+        Assert.Equal("f1f1f1f1f1f1f1f1", ManifestCheck.Fingerprint(dir));
     }
 
     [Fact]

@@ -34,7 +34,10 @@ public sealed class InterruptionCheckpoints(string resumeDir)
     public void Save(Action<string> saveCheckpoint, string metricsJsonl)
     {
         saveCheckpoint(CheckpointDir);
-        if (File.Exists(metricsJsonl)) File.Copy(metricsJsonl, MetricsCopy, overwrite: true);
+        if (!File.Exists(metricsJsonl)) return;
+        // Temp file + rename: a kill mid-copy must not leave a truncated log for the resumed run to restore.
+        File.Copy(metricsJsonl, MetricsCopy + ".tmp", overwrite: true);
+        File.Move(MetricsCopy + ".tmp", MetricsCopy, overwrite: true);
     }
 
     /// <summary>Puts the interrupted attempt's metrics back in place so the resumed log reads as one run.</summary>
