@@ -30,11 +30,19 @@ public sealed class BenchPipelineTests(ToolingFixture tooling)
                 var arms = metrics["arms"]!.AsArray().Select(a => a!["name"]!.GetValue<string>()).ToList();
                 Assert.Equal(13, arms.Count); // the base and 4 methods x 3 seeds
                 Assert.Equal($"{world}-base", arms[0]);
-                var groups = metrics["groups"]!.AsArray();
-                Assert.Equal(Methods, groups.Select(g => g!["name"]!.GetValue<string>()));
-                foreach (var g in groups)
-                    Assert.Equal(3, g!["metrics"]![metrics["metric"]!.GetValue<string>()]!["n"]!.GetValue<int>());
+                // Arm-level numbers (Fréchet, drift) have their groups at the top, the scores per prompt set.
+                Assert.Equal(Methods, metrics["groups"]!.AsArray().Select(g => g!["name"]!.GetValue<string>()));
                 Assert.Equal(["soar", "sftc", "grpo"], metrics["group_comparisons"]!.AsArray().Select(c => c!["group"]!.GetValue<string>()));
+                var sets = metrics["prompt_sets"]!.AsObject();
+                Assert.Equal(["in_distribution", "held_out"], sets.Select(kv => kv.Key));
+                foreach (var (_, set) in sets)
+                {
+                    var groups = set!["groups"]!.AsArray();
+                    Assert.Equal(Methods, groups.Select(g => g!["name"]!.GetValue<string>()));
+                    foreach (var g in groups)
+                        Assert.Equal(3, g!["metrics"]![metrics["metric"]!.GetValue<string>()]!["n"]!.GetValue<int>());
+                    Assert.Equal(["soar", "sftc", "grpo"], set["group_comparisons"]!.AsArray().Select(c => c!["group"]!.GetValue<string>()));
+                }
                 // Equal compute: the sftc arms ran ComputeRatio (2 at smoke scale) times the steps of the sft arms.
                 var sftc = JsonNode.Parse(File.ReadAllText(Path.Combine(output, $"{world}-sftc-s1", "manifest.json")))!;
                 Assert.Equal("2", sftc["parameters"]!["Steps"]!.GetValue<string>());

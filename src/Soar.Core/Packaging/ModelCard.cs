@@ -53,26 +53,31 @@ public static class ModelCard
 
     private static void AppendScores(StringBuilder text, JsonObject? metrics)
     {
-        if (metrics?["arms"] is not JsonArray arms || arms.Count == 0)
+        // Per prompt set; metrics.json from before prompt sets has one, at the top level.
+        var sets = metrics?["prompt_sets"] is JsonObject perSet ? perSet.Select(kv => (Name: kv.Key, Set: kv.Value as JsonObject)).ToList()
+            : metrics is not null ? [(Name: "eval", Set: metrics)] : [];
+        if (sets.Count == 0 || sets.All(s => s.Set?["arms"] is not JsonArray { Count: > 0 }))
         {
             text.Append("Not evaluated: the package stage had no eval stage upstream.\n\n");
             return;
         }
-        var metric = metrics["metric"]?.GetValue<string>();
-        text.Append("From eval stage `").Append(metrics["stage"]).Append("`: ").Append(metrics["prompts"]).Append(" prompts x ")
-            .Append(metrics["samples_per_prompt"]).Append(" samples (mean, 95% interval).\n\n| arm | task | mean | 95% interval | n |\n|---|---|---|---|---|\n");
-        foreach (var arm in arms.OfType<JsonObject>())
-        {
-            var name = arm["name"]?.GetValue<string>();
-            if (metric is not null && arm[metric] is JsonObject main) Row(text, name, metric, main);
-            if (arm["tasks"] is JsonObject tasks)
-                foreach (var (task, score) in tasks) if (score is JsonObject s) Row(text, name, task, s);
-        }
+        var metric = metrics!["metric"]?.GetValue<string>();
+        text.Append("From eval stage `").Append(metrics["stage"]).Append("`: ")
+            .Append(string.Join(", ", sets.Select(s => $"{s.Name} ({s.Set?["prompts"]} prompts)"))).Append(" x ")
+            .Append(metrics["samples_per_prompt"]).Append(" samples (mean, 95% interval).\n\n| arm | prompt set | task | mean | 95% interval | n |\n|---|---|---|---|---|---|\n");
+        foreach (var (name, set) in sets)
+            foreach (var arm in (set?["arms"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var armName = arm["name"]?.GetValue<string>();
+                if (metric is not null && arm[metric] is JsonObject main) Row(text, armName, name, metric, main);
+                if (arm["tasks"] is JsonObject tasks)
+                    foreach (var (task, score) in tasks) if (score is JsonObject s) Row(text, armName, name, task, s);
+            }
         text.Append('\n');
     }
 
-    private static void Row(StringBuilder text, string? arm, string task, JsonObject score) =>
-        text.Append("| ").Append(arm).Append(" | ").Append(task).Append(" | ").Append(Number(score["mean"])).Append(" | ")
+    private static void Row(StringBuilder text, string? arm, string set, string task, JsonObject score) =>
+        text.Append("| ").Append(arm).Append(" | ").Append(set).Append(" | ").Append(task).Append(" | ").Append(Number(score["mean"])).Append(" | ")
             .Append(score["ci95"] is JsonArray ci && ci.Count == 2 ? $"{Number(ci[0])} to {Number(ci[1])}" : "-")
             .Append(" | ").Append(score["n"]).Append(" |\n");
 

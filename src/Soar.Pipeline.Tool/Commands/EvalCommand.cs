@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Soar.Pipeline.Tool.Commands;
 
 /// <summary>
-/// `soar eval`: scores one or more model stages on their world's held-out prompts (GenEval-style / OCR), with drift
+/// `soar eval`: scores one or more model stages on their world's in-distribution and held-out prompts (GenEval-style / OCR), with drift
 /// recovery and a Fréchet distance, into metrics.json, grids and report.html. Several --model options compare them
 /// side by side (the first is the baseline of the paired differences).
 /// </summary>
@@ -13,9 +13,10 @@ public static class EvalCommand
     {
         var models = new Option<DirectoryInfo[]>("--model", "-m") { Description = "A finished model stage folder (repeat to compare; the first is the baseline).", Required = true };
         var data = new Option<DirectoryInfo?>("--data", "-d") { Description = "A finished curate stage folder: real images for the Fréchet distance (and prompts for custom data)." };
-        var prompts = new Option<string?>("--prompts") { Description = "eval (the world's evaluation set), heldout, validation, or captions separated by '|'." };
+        var prompts = new Option<string?>("--prompts") { Description = "Prompt sets, ';'-separated (default in_distribution;held_out): in_distribution, held_out, eval, validation, or captions separated by '|'." };
+        var inDistribution = new Option<int?>("--in-distribution-prompts") { Description = "Prompts of the in_distribution set, drawn fresh from the world's training captions (default 640)." };
         var samples = new Option<int?>("--samples-per-prompt") { Description = "Images per prompt and model." };
-        var perTask = new Option<int?>("--prompts-per-task") { Description = "Keep the first N prompts of each task (0 = all)." };
+        var perTask = new Option<int?>("--prompts-per-task") { Description = "Keep the first N prompts of each task of the fixed sets (0 = all)." };
         var steps = new Option<int?>("--steps") { Description = "Euler steps." };
         var cfg = new Option<double?>("--cfg") { Description = "Classifier-free guidance scale." };
         var seed = new Option<long?>("--seed") { Description = "Seed of the shared starting noise, perturbations and feature network." };
@@ -25,9 +26,9 @@ public static class EvalCommand
         var device = new Option<string?>("--device") { Description = "auto, cpu or cuda." };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create with metrics.json, grids and report.html; must not exist yet.", Required = true };
 
-        var command = new Command("eval", "Score model stages on held-out prompts and write metrics.json, pass/fail grids and report.html.")
+        var command = new Command("eval", "Score model stages on in-distribution and held-out prompts and write metrics.json, pass/fail grids and report.html.")
         {
-            models, data, prompts, samples, perTask, steps, cfg, seed, driftSteps, driftMode, frechet, device, output,
+            models, data, prompts, inDistribution, samples, perTask, steps, cfg, seed, driftSteps, driftMode, frechet, device, output,
         };
         command.SetAction((parse, ct) => CommandAction.Run(() =>
         {
@@ -36,6 +37,7 @@ public static class EvalCommand
             if (parse.GetValue(data) is { } d) inputs.Add(AdHocStage.Input(d, "--data"));
             var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             AdHocStage.Set(parameters, "Prompts", parse.GetValue(prompts));
+            AdHocStage.Set(parameters, "InDistributionPrompts", parse.GetValue(inDistribution));
             AdHocStage.Set(parameters, "SamplesPerPrompt", parse.GetValue(samples));
             AdHocStage.Set(parameters, "PromptsPerTask", parse.GetValue(perTask));
             AdHocStage.Set(parameters, "Steps", parse.GetValue(steps));

@@ -1,6 +1,7 @@
 using Soar.Core.Eval.Detection;
 using Soar.Core.Eval.Scoring;
 using Soar.Core.Imaging;
+using Soar.Core.Rewards;
 using Soar.Core.Worlds;
 
 namespace Soar.Core.Tests.Eval;
@@ -110,6 +111,80 @@ public class GenEvalScorerTests
         var line = new RgbImage(32, 32);
         for (int i = 2; i < 30; i++) line[i, i] = (255, 0, 0);
         Assert.Empty(ShapeDetector.Detect(line));
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    [InlineData(64)]
+    public void Ground_truth_renders_score_one_on_every_task(int size)
+    {
+        // The eval prompts (held-out compositions) and training draws (every family, training compositions).
+        var samples = Enumerable.Range(0, 4).SelectMany(seed => _world.EvalPrompts().Select(p => _world.Render(p, seed, size)))
+            .Concat(_world.Sample(21, 300, size));
+        var failures = new List<string>();
+        foreach (var group in samples.GroupBy(s => s.Family))
+            foreach (var sample in group)
+            {
+                var score = GenEvalScorer.Score(sample.Image, sample.Annotations.Spec!);
+                if (!score.Correct || score.PartialCredit != 1) failures.Add($"{group.Key}: {sample.Caption}: {score.Reason}");
+            }
+        Assert.True(failures.Count == 0, $"{failures.Count} ground-truth renders failed at {size} px: {string.Join(" | ", failures.Take(5))}");
+    }
+
+    [Fact]
+    public void A_blob_far_below_the_smallest_object_side_is_no_object()
+    {
+        // 4x4 px draws the same 12 pixels for circle, cross and diamond; the world's objects are 7 to 10 px at 32 px.
+        Assert.True(ShapesLayout.SizeRange(32).Min >= 7);
+        var blob = Draw(32, ("circle", "red", 14, 14, 4));
+        Assert.Empty(ShapeDetector.Detect(blob));
+        var reward = new GenEvalReward();
+        foreach (var cls in new[] { ShapeClasses.Circle, ShapeClasses.Cross, ShapeClasses.Diamond })
+        {
+            var prompt = ShapesCaptions.Prompt(Spec(TaskFamily.SingleObject, new ObjectSpec(cls)));
+            Assert.False(GenEvalScorer.Score(blob, prompt.Spec).Correct, cls);
+            Assert.Equal(0.0, reward.Score([blob], [RewardPrompt.From(prompt)])[0]);
+        }
+        // Two pixels under the world's smallest side is still too small; one pixel under (a blurred edge) is an object.
+        int min = ShapesLayout.SizeRange(32).Min;
+        Assert.Empty(ShapeDetector.Detect(Draw(32, ("square", "red", 4, 4, min - 2))));
+        Assert.True(Assert.Single(ShapeDetector.Detect(Draw(32, ("square", "red", 4, 4, min - 1)))).Is("square"));
+        // A bar as long as an object but two pixels thick is no square.
+        var bar = new RgbImage(32, 32);
+        for (int x = 4; x < 4 + min + 2; x++) for (int y = 10; y < 12; y++) bar[x, y] = (0, 255, 0);
+        Assert.Empty(ShapeDetector.Detect(bar));
+    }
+
+    [Fact]
+    public void A_constant_canvas_or_an_object_far_above_the_largest_side_is_no_object()
+    {
+        foreach (var (name, rgb) in ShapePalette.Colors)
+        {
+            var canvas = new RgbImage(32, 32);
+            for (int y = 0; y < 32; y++) for (int x = 0; x < 32; x++) canvas[x, y] = rgb;
+            Assert.Empty(ShapeDetector.Detect(canvas));
+            var prompt = ShapesCaptions.Prompt(Spec(TaskFamily.Colors, new ObjectSpec("square", 1, name)));
+            Assert.Equal(0.0, GenEvalScorer.Score(canvas, prompt.Spec).PartialCredit);
+            Assert.Equal(0.0, new GenEvalReward().Score([canvas], [RewardPrompt.From(prompt)])[0]);
+        }
+        int max = ShapesLayout.SizeRange(32).Max;
+        Assert.Empty(ShapeDetector.Detect(Draw(32, ("circle", "blue", 2, 2, max + 2))));
+        Assert.True(Assert.Single(ShapeDetector.Detect(Draw(32, ("circle", "blue", 2, 2, max + 1)))).Is("circle"));
+    }
+
+    [Fact]
+    public void A_detection_has_one_class_unless_the_world_itself_draws_the_classes_alike()
+    {
+        foreach (int size in new[] { 32, 64 })
+            foreach (var sample in _world.Sample(3, 100, size))
+                Assert.All(ShapeDetector.Detect(sample.Image), d => Assert.Single(d.Classes));
+        // On a 16 px canvas the world draws 4 px objects, where circle, cross and diamond are the same pixels ...
+        Assert.Equal(4, ShapesLayout.SizeRange(16).Min);
+        var drawn = Assert.Single(ShapeDetector.Detect(Draw(16, ("circle", "red", 6, 6, 4))));
+        Assert.Equal([ShapeClasses.Circle, ShapeClasses.Cross, ShapeClasses.Diamond], drawn.Classes.Order());
+        // ... but a 3 px square, a pixel under any side it draws, is circle and square at once, so it is no object.
+        Assert.Empty(ShapeDetector.Detect(Draw(16, ("square", "red", 6, 6, 3))));
     }
 
     [Fact]

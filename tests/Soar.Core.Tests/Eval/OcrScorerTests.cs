@@ -1,5 +1,6 @@
 using Soar.Core.Eval.Detection;
 using Soar.Core.Eval.Scoring;
+using Soar.Core.Imaging;
 using Soar.Core.Worlds;
 
 namespace Soar.Core.Tests.Eval;
@@ -42,6 +43,35 @@ public class OcrScorerTests
             if (GlyphReader.Read(image) == prompt.Spec.Text) exact++;
         }
         Assert.True(exact >= 0.9 * total, $"{exact}/{total}");
+    }
+
+    [Fact]
+    public void A_constant_canvas_reads_no_text()
+    {
+        foreach (var (_, rgb) in ShapePalette.Colors)
+        {
+            var canvas = new RgbImage(32, 32);
+            for (int y = 0; y < 32; y++) for (int x = 0; x < 32; x++) canvas[x, y] = rgb;
+            Assert.Equal("", GlyphReader.Read(canvas));
+            foreach (var prompt in new[] { "the text \"8888\"", "the text \"MW\"", "the text \"B0\"" })
+                Assert.Equal(0.0, OcrScorer.Score(canvas, prompt));
+        }
+    }
+
+    [Fact]
+    public void Ink_that_explains_no_glyph_better_than_a_blank_cell_reads_no_text()
+    {
+        // A few speckles on black are no text (the lightest glyph used to be read from them).
+        var speckles = new RgbImage(32, 32);
+        foreach (var (x, y) in new[] { (5, 5), (16, 15), (27, 20) }) speckles[x, y] = (255, 255, 255);
+        Assert.Equal("", GlyphReader.Read(speckles));
+        Assert.Equal(0.0, OcrScorer.Score(speckles, "the text \"1I\""));
+        // The same canvas with a real rendering reads the text, and blanking one character drops just that one.
+        var sample = _world.Render(GlyphsWorld.Prompt("K7Q"), 0, 32);
+        Assert.Equal("K7Q", GlyphReader.Read(sample.Image));
+        var box = sample.Annotations.Chars[1].Box;
+        for (int y = box.Y0; y < box.Y1; y++) for (int x = box.X0; x < box.X1; x++) sample.Image[x, y] = (0, 0, 0);
+        Assert.Equal("KQ", GlyphReader.Read(sample.Image));
     }
 
     [Theory]

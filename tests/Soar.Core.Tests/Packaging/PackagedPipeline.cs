@@ -31,7 +31,7 @@ public sealed class PackagedPipeline : IDisposable
             """);
         Run("data", "curate", [], ("Source", "shapes"), ("Count", "32"), ("ValidationFraction", "0.1"));
         Run("base", "sft", ["data"], ("Steps", "2"), ("BatchSize", "8"));
-        Run("eval", "eval", ["base"], ("PromptsPerTask", "1"), ("SamplesPerPrompt", "1"), ("Steps", "4"), ("Cfg", "2.0"), ("DriftSteps", "0.5"),
+        Run("eval", "eval", ["base"], ("PromptsPerTask", "1"), ("InDistributionPrompts", "6"), ("SamplesPerPrompt", "1"), ("Steps", "4"), ("Cfg", "2.0"), ("DriftSteps", "0.5"),
             ("DriftSamples", "0"), ("FrechetSamples", "0"));
     }
 

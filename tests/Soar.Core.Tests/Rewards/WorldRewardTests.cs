@@ -22,6 +22,8 @@ public class WorldRewardTests
         var partial = reward.Score([counting.Image], [new RewardPrompt("more", askMore)]);
         Assert.Equal(1 - 1.0 / (group.Count + 1), partial[0], 12);
         Assert.Equal(0.0, reward.Score([Blank()], [RewardPrompt.From(counting.Prompt)])[0]);
+        // A constant canvas is no object: it used to be one canvas-sized square, half the credit for "two squares".
+        Assert.Equal(0.0, reward.Score([Blank()], [new RewardPrompt("two squares", new PromptSpec(TaskFamily.Counting, [new ObjectSpec(ShapeClasses.Square, 2)]))])[0]);
     }
 
     [Fact]
@@ -46,6 +48,8 @@ public class WorldRewardTests
         Assert.Equal(Soar.Core.Eval.Scoring.OcrScorer.Score(samples[0].Image, other.Caption), wrong);
         Assert.True(wrong < 1, $"'{samples[0].Caption}' scored {wrong} against '{other.Caption}'");
         Assert.Throws<RewardException>(() => reward.Score([Blank()], [new RewardPrompt("no quotes here")]));
+        // A constant canvas reads as no text, so it earns nothing (it used to read "B").
+        Assert.Equal(0.0, reward.Score([Blank()], [new RewardPrompt("the text \"B0\"")])[0]);
     }
 
     [Fact]

@@ -3,8 +3,9 @@ using Soar.Core.Worlds;
 namespace Soar.Core.Eval.Detection;
 
 /// <summary>
-/// One object found in an image. <see cref="Classes"/> lists every shape class whose template fits best (more than
-/// one only when the classes draw identical pixels at this size, e.g. circle, diamond and cross at 4 px).
+/// One object found in an image. <see cref="Classes"/> lists the shape class whose template fits best; more than one
+/// only where the world itself draws them as the same pixels at this size (circle, diamond and cross at 4 px, on
+/// canvases under 25 px), never for a blob of a size the world does not draw.
 /// </summary>
 public sealed record DetectedObject(IReadOnlyList<string> Classes, string Color, BoundingBox Box, int Area, double Agreement)
 {

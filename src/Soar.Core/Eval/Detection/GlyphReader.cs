@@ -8,6 +8,8 @@ namespace Soar.Core.Eval.Detection;
 /// out character cells at the world's scale and centring (and one-pixel shifts of it), reads each cell as the
 /// <see cref="GlyphFont"/> bitmap that agrees with most of its pixels, and keeps the reading whose rendering agrees
 /// with most pixels of the whole canvas. Exact on ground-truth renders; a noisy pixel only costs one vote.
+/// A cell holds a character only when its glyph agrees with more of the cell's pixels than a blank and than a solid
+/// cell would, so a blank, speckled or constant canvas (or a filled region) reads as no text.
 /// </summary>
 public static class GlyphReader
 {
@@ -39,23 +41,25 @@ public static class GlyphReader
                 if (x0 < 0 || y0 < 0 || x0 + width > image.Width || y0 + height > image.Height) continue;
                 // Agreement over the canvas = blank pixels outside the cells + per-cell agreement of the chosen glyphs.
                 long score = image.Width * image.Height - ink.Total;
-                var text = new char[length];
+                var text = new List<char>(length);
                 for (int i = 0; i < length; i++)
                 {
-                    int cx = x0 + i * pitch, cellArea = GlyphFont.Width * GlyphFont.Height * k * k;
-                    score -= cellArea - ink.Sum(cx, y0, GlyphFont.Width * k, height);
-                    var (c, agree) = ReadCell(ink, cx, y0, k);
-                    text[i] = c;
-                    score += agree;
+                    int cx = x0 + i * pitch;
+                    var (c, agree, blank) = ReadCell(ink, cx, y0, k);
+                    score += agree - blank;
+                    if (c is { } ch) text.Add(ch);
                 }
-                if (score > bestScore) { bestScore = score; best = new string(text); }
+                if (score > bestScore) { bestScore = score; best = new string(text.ToArray()); }
             }
         }
         return best;
     }
 
-    /// <summary>The glyph agreeing with most pixels of the cell at (cx, cy), and how many pixels agree.</summary>
-    private static (char Char, int Agreement) ReadCell(InkCounts ink, int cx, int cy, int k)
+    /// <summary>
+    /// The glyph agreeing with most pixels of the cell at (cx, cy), or none when a blank or a solid cell agrees with
+    /// as many; the agreement of the cell's reading, and how many of its pixels are blank.
+    /// </summary>
+    private static (char? Char, int Agreement, int Blank) ReadCell(InkCounts ink, int cx, int cy, int k)
     {
         var blocks = new int[GlyphFont.Width * GlyphFont.Height];
         for (int i = 0; i < blocks.Length; i++)
@@ -67,7 +71,9 @@ public static class GlyphReader
             for (int i = 0; i < blocks.Length; i++) score += Bitmaps[c][i] ? blocks[i] : k * k - blocks[i];
             if (score > bestScore) { bestScore = score; best = c; }
         }
-        return (GlyphFont.Alphabet[best], bestScore);
+        int inked = blocks.Sum(), blank = blocks.Length * k * k - inked;
+        int plain = Math.Max(blank, inked);
+        return bestScore > plain ? (GlyphFont.Alphabet[best], bestScore, blank) : (null, plain, blank);
     }
 
     /// <summary>An integral image of the ink mask: any rectangle's ink count in four lookups.</summary>

@@ -7,6 +7,8 @@ namespace Soar.Core.Eval.Detection;
 /// The shapes world's object detector (stands in for GenEval's Mask2Former): 8-connected components of ink pixels,
 /// colour by majority palette label, class by template agreement (IoU) with <see cref="ShapeRasterizer"/> masks
 /// stretched to the component's box. Exact on ground-truth renders; tolerant of speckle in generated ones.
+/// A detection has a plausible size (<see cref="PlausibleSides"/>) and one class, so no blob far smaller or larger
+/// than anything the world draws (a 4 px dot, a filled canvas) counts as an object, and no blob counts as several.
 /// </summary>
 public static class ShapeDetector
 {
@@ -16,11 +18,24 @@ public static class ShapeDetector
     /// <summary>Components smaller than this share of the smallest object the world draws are noise.</summary>
     public const double MinAreaShare = 0.25;
 
+    /// <summary>
+    /// Pixels a box side may miss or exceed the world's object sides by: a generated object's blurred edge pixel may
+    /// fall either side of <see cref="PixelClassifier.MaxDistance"/>.
+    /// </summary>
+    public const int SideSlack = 1;
+
+    /// <summary>Box sides (both axes) of a detection on a canvas: the world's object sides (<see cref="ShapesLayout.SizeRange"/>) widened by <see cref="SideSlack"/>.</summary>
+    public static (int Min, int Max) PlausibleSides(int canvas)
+    {
+        var (min, max) = ShapesLayout.SizeRange(canvas);
+        return (min - SideSlack, max + SideSlack);
+    }
+
     public static IReadOnlyList<DetectedObject> Detect(RgbImage image)
     {
         var labels = PixelClassifier.Label(image);
-        int w = image.Width, h = image.Height;
-        int minSide = ShapesLayout.SizeRange(Math.Min(w, h)).Min;
+        int w = image.Width, h = image.Height, canvas = Math.Min(w, h);
+        int minSide = ShapesLayout.SizeRange(canvas).Min;
         int minArea = Math.Max(3, (int)Math.Round(MinAreaShare * minSide * minSide));
         var seen = new bool[labels.Length];
         var found = new List<DetectedObject>();
@@ -48,13 +63,13 @@ public static class ShapeDetector
                         stack.Push(q);
                     }
             }
-            if (pixels.Count >= minArea && Classify(pixels, labels, w) is { } obj) found.Add(obj);
+            if (pixels.Count >= minArea && Classify(pixels, labels, w, canvas) is { } obj) found.Add(obj);
         }
         // Largest first: the analogue of GenEval's confidence order.
         return found.OrderByDescending(o => o.Area).ThenBy(o => o.Box.Y0).ThenBy(o => o.Box.X0).ToArray();
     }
 
-    private static DetectedObject? Classify(List<int> pixels, int[] labels, int w)
+    private static DetectedObject? Classify(List<int> pixels, int[] labels, int w, int canvas)
     {
         int x0 = int.MaxValue, y0 = int.MaxValue, x1 = 0, y1 = 0;
         var votes = new int[ShapePalette.Colors.Count];
@@ -65,6 +80,8 @@ public static class ShapeDetector
             votes[labels[p]]++;
         }
         var box = new BoundingBox(x0, y0, x1, y1);
+        var (lo, hi) = PlausibleSides(canvas);
+        if (box.Width < lo || box.Height < lo || box.Width > hi || box.Height > hi) return null;
         var mask = new bool[box.Width * box.Height];
         foreach (int p in pixels) mask[(p / w - y0) * box.Width + (p % w - x0)] = true;
 
@@ -77,8 +94,24 @@ public static class ShapeDetector
             else if (Math.Abs(iou - best) <= 1e-12) classes.Add(cls);
         }
         if (best < MinAgreement) return null;
+        if (classes.Count > 1 && !DrawnAlike(classes, box, canvas)) return null;
         int colour = Array.IndexOf(votes, votes.Max());
         return new DetectedObject(classes, ShapePalette.Colors[colour].Name, box, pixels.Count, best);
+    }
+
+    /// <summary>
+    /// Whether tied classes are the world's own ambiguity: a square box of a side the world draws, on which their
+    /// templates are the same pixels (circle, cross and diamond at 4 px, circle and cross at 5 px: canvases under 25 px).
+    /// </summary>
+    private static bool DrawnAlike(List<string> classes, BoundingBox box, int canvas)
+    {
+        var (min, max) = ShapesLayout.SizeRange(canvas);
+        int s = box.Width;
+        if (box.Height != s || s < min || s > max) return false;
+        for (int y = 0; y < s; y++)
+            for (int x = 0; x < s; x++)
+                if (classes.Skip(1).Any(c => ShapeRasterizer.Covers(c, s, x, y) != ShapeRasterizer.Covers(classes[0], s, x, y))) return false;
+        return true;
     }
 
     /// <summary>IoU of a component mask with the class template drawn at side max(w, h) and stretched onto the box.</summary>

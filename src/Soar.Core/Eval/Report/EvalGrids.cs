@@ -4,8 +4,9 @@ using Soar.Core.Stages.Eval;
 namespace Soar.Core.Eval.Report;
 
 /// <summary>
-/// PNG grids per arm: one per task (a row per prompt, a column per sample, green/red borders for pass/fail) when a
-/// scorer judged the images, else one per prompt; plus, per drift step, clean (top) over perturbed (bottom) images.
+/// PNG grids per arm and prompt set (grids/&lt;arm&gt;/&lt;set&gt;/): one per task (a row per prompt, a column per sample,
+/// green/red borders for pass/fail) when a scorer judged the images, else one per prompt; plus, per drift step
+/// (grids/&lt;arm&gt;/drift-stepNN.png), clean (top) over perturbed (bottom) images.
 /// </summary>
 public static class EvalGrids
 {
@@ -15,14 +16,18 @@ public static class EvalGrids
         foreach (var arm in run.Arms)
         {
             var armFolder = Path.Combine(folder, FileName(arm.Name));
-            var groups = arm.Items.Any(i => i.Verdict is not null)
-                ? arm.Items.GroupBy(i => run.Prompts[i.Prompt].Family).Select(g => (Name: g.Key, Items: g.ToList()))
-                : arm.Items.GroupBy(i => i.Prompt).Select(g => (Name: $"prompt-{g.Key:000}", Items: g.ToList()));
-            foreach (var (name, items) in groups)
+            foreach (var set in run.Sets)
             {
-                var path = Path.Combine(armFolder, FileName(name) + ".png");
-                new ImageGrid { Columns = run.SamplesPerPrompt }.Save(path, items.Select(i => i.Image).ToList(), items.Select(Border).ToList());
-                written.Add(path);
+                var setItems = arm.Items[set.Name];
+                var groups = setItems.Any(i => i.Verdict is not null)
+                    ? setItems.GroupBy(i => set.Prompts[i.Prompt].Family).Select(g => (Name: g.Key, Items: g.ToList()))
+                    : setItems.GroupBy(i => i.Prompt).Select(g => (Name: $"prompt-{g.Key:000}", Items: g.ToList()));
+                foreach (var (name, items) in groups)
+                {
+                    var path = Path.Combine(armFolder, FileName(set.Name), FileName(name) + ".png");
+                    new ImageGrid { Columns = run.SamplesPerPrompt }.Save(path, items.Select(i => i.Image).ToList(), items.Select(Border).ToList());
+                    written.Add(path);
+                }
             }
             foreach (var drift in arm.Drift)
             {

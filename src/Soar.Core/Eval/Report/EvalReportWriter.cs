@@ -8,13 +8,16 @@ using Soar.Core.Stages.Eval;
 namespace Soar.Core.Eval.Report;
 
 /// <summary>
-/// Renders report.html: one self-contained page (inline CSS, images as base64 PNG data URIs) with the summary,
-/// paired comparisons, per-task scores, the drift table per injection step, the Fréchet distance and every image
-/// with a pass/fail border.
+/// Renders report.html: one self-contained page (inline CSS, images as base64 PNG data URIs) with the summary (a
+/// score column per prompt set), seed groups, paired comparisons and per-task scores per set, the drift table per
+/// injection step, the Fréchet distance and the images of the first prompts of each task with a pass/fail border.
 /// </summary>
 public static class EvalReportWriter
 {
     private const int CellPixels = 64;
+
+    // The in-distribution set has hundreds of prompts per task: the page shows the first ones, the grids hold all.
+    private const int MaxPromptsShownPerTask = 16;
 
     public static string Render(EvalRun run)
     {
@@ -27,9 +30,12 @@ public static class EvalReportWriter
             .Append("img.pass{border-color:rgb(0,200,0)}img.fail{border-color:rgb(220,0,0)}img.grid{image-rendering:pixelated;max-width:100%}")
             .Append("</style></head><body>\n");
         html.Append("<h1>").Append(E($"Evaluation report: {run.Stage}")).Append("</h1>\n<p>")
-            .Append(E($"World '{run.World}', {run.Prompts.Count} prompts x {run.SamplesPerPrompt} samples per arm, {run.Arms.Count} arm(s): {string.Join(", ", run.Arms.Select(a => a.Name))}. "))
-            .Append(E($"Euler {Setting(run, "Steps")} steps, CFG {Setting(run, "Cfg")}, seed {run.Seed}; every arm starts from the same noise per (prompt, sample), so differences are paired."))
-            .Append("</p>\n");
+            .Append(E($"World '{run.World}', {run.Arms.Count} arm(s): {string.Join(", ", run.Arms.Select(a => a.Name))}. "))
+            .Append(E($"Euler {Setting(run, "Steps")} steps, CFG {Setting(run, "Cfg")}, seed {run.Seed}; every arm starts from the same noise per (prompt set, prompt, sample), so differences are paired."))
+            .Append("</p>\n<p>Prompt sets, each scored on its own:</p>\n<ul>");
+        foreach (var set in run.Sets)
+            html.Append("<li><b>").Append(E(set.Name)).Append("</b>: ").Append(E($"{set.Prompts.Count} prompts x {run.SamplesPerPrompt} samples per arm; {set.Description}.")).Append("</li>");
+        html.Append("</ul>\n");
 
         Summary(html, run);
         Groups(html, run);
@@ -45,14 +51,17 @@ public static class EvalReportWriter
     private static void Summary(StringBuilder html, EvalRun run)
     {
         html.Append("<h2>Summary</h2>\n<table><tr><th>arm</th>");
-        if (run.Metric is { } m) html.Append("<th>").Append(E(m == "geneval" ? "GenEval overall (mean of task scores)" : "OCR score (mean 1 - d/len)")).Append("</th>");
+        if (run.Metric is { } m)
+            foreach (var set in run.Sets)
+                html.Append("<th>").Append(E($"{set.Name}: {(m == "geneval" ? "GenEval overall (mean of task scores)" : "OCR score (mean 1 - d/len)")}")).Append("</th>");
         html.Append("<th>Fréchet distance (own features, not FID)</th><th>images</th><th>checkpoint</th></tr>\n");
         foreach (var arm in run.Arms)
         {
             html.Append("<tr><td>").Append(E(arm.Name)).Append("</td>");
-            if (run.Metric is not null) html.Append(Cell(EvalStatistics.Main(run, arm)));
+            if (run.Metric is not null)
+                foreach (var set in run.Sets) html.Append(Cell(EvalStatistics.Main(run, set, arm)));
             html.Append(arm.Frechet is { } f ? $"<td class=\"num\">{F(f.Distance)} <span class=\"ci\">[{F(f.Lower)}, {F(f.Upper)}] n={f.Generated} vs {f.Real} real</span></td>" : "<td>not measured</td>");
-            html.Append("<td class=\"num\">").Append(arm.Items.Count).Append("</td><td>").Append(E(arm.CheckpointDir)).Append("</td></tr>\n");
+            html.Append("<td class=\"num\">").Append(arm.ImageCount).Append("</td><td>").Append(E(arm.CheckpointDir)).Append("</td></tr>\n");
         }
         html.Append("</table>\n");
     }
@@ -60,19 +69,22 @@ public static class EvalReportWriter
     private static void Groups(StringBuilder html, EvalRun run)
     {
         if (run.Groups.Count == 0) return;
-        var summaries = run.Groups.Select(GroupStatistics.Summaries).ToList();
-        var keys = summaries.SelectMany(s => s.Keys).Distinct().ToList();
-        html.Append("<h2>Groups (mean over training seeds)</h2>\n<p class=\"note\">").Append(E("Each cell is the mean of the group's arms with a Student t 95% interval over them (n = arms); the difference rows use Welch's interval against the first group."))
+        // Rows: each set's scores (labelled with the set), then the arm-level numbers.
+        var rows = run.Sets.SelectMany(set => run.Groups[0].PerSet[set.Name].Keys.Select(key => (Label: $"{set.Name}: {key}", Values: (Func<GroupValues, IReadOnlyDictionary<string, IReadOnlyList<double>>>)(g => g.PerSet[set.Name]), Key: key)))
+            .Concat(run.Groups[0].PerArm.Keys.Select(key => (Label: key, Values: (Func<GroupValues, IReadOnlyDictionary<string, IReadOnlyList<double>>>)(g => g.PerArm), Key: key)))
+            .ToList();
+        html.Append("<h2>Groups (mean over training seeds)</h2>\n<p class=\"note\">").Append(E("Each cell is the mean of the group's arms with a Student t 95% interval over them (n = arms); the difference columns use Welch's interval against the first group."))
             .Append("</p>\n<table><tr><th>metric</th>");
         foreach (var g in run.Groups) html.Append("<th>").Append(E($"{g.Name} ({string.Join(", ", g.Group.Arms)})")).Append("</th>");
         foreach (var g in run.Groups.Skip(1)) html.Append("<th>").Append(E($"{g.Name} - {run.Groups[0].Name}")).Append("</th>");
         html.Append("</tr>\n");
-        var differences = run.Groups.Skip(1).Select(g => GroupStatistics.Differences(g, run.Groups[0])).ToList();
-        foreach (var key in keys)
+        foreach (var (label, values, key) in rows)
         {
-            html.Append("<tr><td>").Append(E(key)).Append("</td>");
-            foreach (var s in summaries) html.Append(s.TryGetValue(key, out var v) ? Cell(v) : "<td></td>");
-            foreach (var d in differences) html.Append(d.TryGetValue(key, out var v) ? Cell(v, signed: true) : "<td></td>");
+            html.Append("<tr><td>").Append(E(label)).Append("</td>");
+            foreach (var g in run.Groups)
+                html.Append(values(g).TryGetValue(key, out var v) ? Cell(StudentT.Mean(v)) : "<td></td>");
+            foreach (var g in run.Groups.Skip(1))
+                html.Append(GroupStatistics.Differences(values(g), values(run.Groups[0])).TryGetValue(key, out var d) ? Cell(d, signed: true) : "<td></td>");
             html.Append("</tr>\n");
         }
         html.Append("</table>\n");
@@ -81,33 +93,42 @@ public static class EvalReportWriter
     private static void Comparisons(StringBuilder html, EvalRun run)
     {
         if (run.Arms.Count < 2 || run.Metric is null) return;
-        html.Append("<h2>Paired differences against '").Append(E(run.Arms[0].Name)).Append("'</h2>\n<table><tr><th>arm</th><th>difference</th></tr>\n");
-        foreach (var arm in run.Arms.Skip(1))
-            html.Append("<tr><td>").Append(E(arm.Name)).Append("</td>").Append(Cell(EvalStatistics.Difference(run, arm, run.Arms[0]), signed: true)).Append("</tr>\n");
-        html.Append("</table>\n");
-    }
-
-    private static void Tasks(StringBuilder html, EvalRun run)
-    {
-        var perArm = run.Arms.Select(a => EvalStatistics.Tasks(run, a)).ToList();
-        var tasks = perArm.SelectMany(t => t.Keys).Distinct().ToList();
-        if (tasks.Count == 0) return;
-        html.Append("<h2>Per task</h2>\n<table><tr><th>task</th>");
-        foreach (var arm in run.Arms) html.Append("<th>").Append(E(arm.Name)).Append("</th>");
+        html.Append("<h2>Paired differences against '").Append(E(run.Arms[0].Name)).Append("'</h2>\n<table><tr><th>arm</th>");
+        foreach (var set in run.Sets) html.Append("<th>").Append(E(set.Name)).Append("</th>");
         html.Append("</tr>\n");
-        foreach (var task in tasks)
+        foreach (var arm in run.Arms.Skip(1))
         {
-            html.Append("<tr><td>").Append(E(task)).Append("</td>");
-            foreach (var t in perArm) html.Append(t.TryGetValue(task, out var s) ? Cell(s) : "<td></td>");
+            html.Append("<tr><td>").Append(E(arm.Name)).Append("</td>");
+            foreach (var set in run.Sets) html.Append(Cell(EvalStatistics.Difference(run, set, arm, run.Arms[0]), signed: true));
             html.Append("</tr>\n");
         }
         html.Append("</table>\n");
     }
 
+    private static void Tasks(StringBuilder html, EvalRun run)
+    {
+        foreach (var set in run.Sets)
+        {
+            var perArm = run.Arms.Select(a => EvalStatistics.Tasks(run, set, a)).ToList();
+            var tasks = perArm.SelectMany(t => t.Keys).Distinct().ToList();
+            if (tasks.Count == 0) continue;
+            html.Append("<h2>Per task: ").Append(E(set.Name)).Append("</h2>\n<table><tr><th>task</th>");
+            foreach (var arm in run.Arms) html.Append("<th>").Append(E(arm.Name)).Append("</th>");
+            html.Append("</tr>\n");
+            foreach (var task in tasks)
+            {
+                html.Append("<tr><td>").Append(E(task)).Append("</td>");
+                foreach (var t in perArm) html.Append(t.TryGetValue(task, out var s) ? Cell(s) : "<td></td>");
+                html.Append("</tr>\n");
+            }
+            html.Append("</table>\n");
+        }
+    }
+
     private static void Drift(StringBuilder html, EvalRun run)
     {
         if (run.Arms.All(a => a.Drift.Count == 0)) return;
-        html.Append("<h2>Drift recovery</h2>\n<p>").Append(E($"Each trajectory is perturbed at the injection step ({Setting(run, "DriftMode")} mode, norm {Setting(run, "DriftNorm")} per element) and the model finishes it. "))
+        html.Append("<h2>Drift recovery</h2>\n<p>").Append(E($"On the {run.DriftSet} prompts, each trajectory is perturbed at the injection step ({Setting(run, "DriftMode")} mode, norm {Setting(run, "DriftNorm")} per element) and the model finishes it. "))
             .Append(E("Retention = perturbed score / clean score; confidence = share of clean-correct runs still correct after the perturbation; critique = share of perturbed runs that end correct; image distance = RMS difference of the final images in [-1, 1] units."))
             .Append("</p>\n");
         foreach (var arm in run.Arms.Where(a => a.Drift.Count > 0))
@@ -131,26 +152,28 @@ public static class EvalReportWriter
 
     private static void Images(StringBuilder html, EvalRun run)
     {
-        html.Append("<h2>Images</h2>\n<p class=\"note\">Green border: the scorer passes the image; red: it fails (hover for the reason); grey: no scorer for this data.</p>\n");
-        foreach (var family in run.Prompts.Select(p => p.Family).Distinct())
-        {
-            html.Append("<h3>").Append(E(family)).Append("</h3>\n<table><tr><th>prompt</th>");
-            foreach (var arm in run.Arms) html.Append("<th>").Append(E(arm.Name)).Append("</th>");
-            html.Append("</tr>\n");
-            for (int p = 0; p < run.Prompts.Count; p++)
+        html.Append("<h2>Images</h2>\n<p class=\"note\">").Append(E($"Green border: the scorer passes the image; red: it fails (hover for the reason); grey: no scorer for this data. The first {MaxPromptsShownPerTask} prompts of each task; every image is in grids/<arm>/<set>/."))
+            .Append("</p>\n");
+        foreach (var set in run.Sets)
+            foreach (var family in set.Families)
             {
-                if (run.Prompts[p].Family != family) continue;
-                html.Append("<tr><td>").Append(E(run.Prompts[p].Caption)).Append("</td>");
-                foreach (var arm in run.Arms)
-                {
-                    html.Append("<td>");
-                    foreach (var item in arm.Items.Where(i => i.Prompt == p)) html.Append(Img(item.Image, item.Verdict, $"sample {item.Sample}"));
-                    html.Append("</td>");
-                }
+                html.Append("<h3>").Append(E($"{set.Name}: {family}")).Append("</h3>\n<table><tr><th>prompt</th>");
+                foreach (var arm in run.Arms) html.Append("<th>").Append(E(arm.Name)).Append("</th>");
                 html.Append("</tr>\n");
+                var shown = Enumerable.Range(0, set.Prompts.Count).Where(p => set.Prompts[p].Family == family).Take(MaxPromptsShownPerTask).ToHashSet();
+                foreach (int p in shown.Order())
+                {
+                    html.Append("<tr><td>").Append(E(set.Prompts[p].Caption)).Append("</td>");
+                    foreach (var arm in run.Arms)
+                    {
+                        html.Append("<td>");
+                        foreach (var item in arm.Items[set.Name].Where(i => i.Prompt == p)) html.Append(Img(item.Image, item.Verdict, $"sample {item.Sample}"));
+                        html.Append("</td>");
+                    }
+                    html.Append("</tr>\n");
+                }
+                html.Append("</table>\n");
             }
-            html.Append("</table>\n");
-        }
     }
 
     private static string Img(RgbImage image, ImageVerdict? verdict, string label)

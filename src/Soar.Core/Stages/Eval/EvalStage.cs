@@ -14,9 +14,10 @@ using static TorchSharp.torch;
 namespace Soar.Core.Stages.Eval;
 
 /// <summary>
-/// Kind "eval": samples the evaluation prompts from every upstream checkpoint (one arm each, paired noise), scores
-/// them (GenEval on shapes, OCR on glyphs), runs the drift-recovery test, measures a Fréchet distance to real images,
-/// and writes metrics.json, grids/ and a self-contained report.html. Several arms make a comparison report.
+/// Kind "eval": samples every prompt set (in-distribution and held-out by default, <see cref="EvalPromptSets"/>) from
+/// every upstream checkpoint (one arm each, paired noise), scores them per set (GenEval on shapes, OCR on glyphs),
+/// runs the drift-recovery test on one set, measures a Fréchet distance to real images, and writes metrics.json,
+/// grids/ and a self-contained report.html. Several arms make a comparison report.
 /// </summary>
 public sealed class EvalStage : IStage
 {
@@ -48,17 +49,19 @@ public sealed class EvalStage : IStage
         bool useEma = context.Bool("UseEma");
         var worldName = ResolveWorld(context, armInputs, dataset);
         WorldCatalog.TryGet(worldName, out var world);
-        var prompts = EvalPromptSet.Resolve(context.String("Prompts"), world, datasetInput?.Dir, context.Int("PromptsPerTask"), context.Name);
+        long inDistributionStream = (long)SplitMix64.Derive(seed, InDistributionPrompts.Stream, 0);
+        var sets = ResolveSets(context, armInputs, world, datasetInput, inDistributionStream);
         var scorer = WorldScorer.For(worldName);
-        if (scorer is not null && !prompts.Any(p => scorer.CanScore(p.Caption, p.Spec))) scorer = null;
+        if (scorer is not null && !sets.SelectMany(s => s.Prompts).Any(p => scorer.CanScore(p.Caption, p.Spec))) scorer = null;
+        // Drift recovery runs on one set: the held-out compositions when evaluated (as before sets existed), else the first.
+        var driftSet = sets.FirstOrDefault(s => s.Name == EvalPromptSet.HeldOut) ?? sets[0];
         DriftPlan drift;
         try { drift = DriftPlan.Parse(context.String("DriftSteps"), steps, context.Double("DriftNorm"), context.String("DriftMode")); }
         catch (ArgumentException e) { throw new StageException("SOAR2402", $"stage '{context.Name}': {e.Message}", e); }
         if (driftSamples > samples)
             throw new StageException("SOAR2402", $"stage '{context.Name}': DriftSamples={driftSamples} exceeds SamplesPerPrompt={samples}; the drift test perturbs some of the evaluation's own trajectories");
         if (driftSamples == 0) drift = drift with { Steps = [] };
-        context.Log.Info($"prompts: {EvalPromptSet.Describe(context.String("Prompts"), world, datasetInput?.Name)}, {prompts.Count} of them");
-        context.Log.Info($"evaluating {armInputs.Count} arm(s) on world '{worldName}': {prompts.Count} prompts x {samples} samples, {steps} Euler steps, CFG {cfg}, seed {seed}; scorer {scorer?.Metric ?? "none"}; drift at steps [{string.Join(", ", drift.Steps)}] ({drift.Mode}, norm {drift.Norm})");
+        context.Log.Info($"evaluating {armInputs.Count} arm(s) on world '{worldName}': {string.Join(", ", sets.Select(s => $"{s.Name} {s.Prompts.Count} prompts"))} x {samples} samples, {steps} Euler steps, CFG {cfg}, seed {seed}; scorer {scorer?.Metric ?? "none"}; drift on {driftSet.Name} at steps [{string.Join(", ", drift.Steps)}] ({drift.Mode}, norm {drift.Norm})");
 
         var reference = frechetSamples > 0 ? LoadReference(context, world, datasetInput, frechetSamples, seed, cancellationToken) : null;
         using var features = reference is null ? null : TrainFeatures(context, reference.Value.Train, device, seed, cancellationToken);
@@ -76,45 +79,73 @@ public sealed class EvalStage : IStage
             if (features is not null && features.ImageSize != size)
                 throw new StageException("SOAR2403", $"stage '{context.Name}': arm '{input.Name}' makes {size}x{size} images but the real images are {features.ImageSize}x{features.ImageSize}");
             imageSize = size;
-            arms.Add(EvaluateArm(context, input, model, prompts, scorer, drift, samples, driftSamples, steps, cfg, seed, device, features, realFeatures, reference?.Reference, cancellationToken));
+            arms.Add(EvaluateArm(context, input, model, sets, driftSet, scorer, drift, samples, driftSamples, steps, cfg, seed, device, features, realFeatures, reference?.Reference, cancellationToken));
         }
 
-        var run = new EvalRun(context.Name, worldName, scorer?.Metric, prompts, samples, context.ResolvedParameters, arms, seed, []);
+        var run = new EvalRun(context.Name, worldName, scorer?.Metric, sets, samples, context.ResolvedParameters, arms, seed, [], drift.Steps.Count > 0 ? driftSet.Name : null);
         run = run with { Groups = GroupStatistics.Measure(run, groups) };
-        return WriteOutputs(context, run, features);
+        var result = WriteOutputs(context, run, features);
+        if (sets.Any(s => s.Name == EvalPromptSet.InDistribution) && world is not null) result.Seeds["in_distribution_prompts"] = inDistributionStream;
+        return result;
     }
 
-    private ArmResult EvaluateArm(StageContext context, StageInput input, TrainedModel model, IReadOnlyList<EvalPrompt> prompts, WorldScorer? scorer,
-        DriftPlan drift, int samples, int driftSamples, int steps, double cfg, long seed, Device device, FeatureSpace? features,
+    /// <summary>The Prompts parameter's sets; in-distribution captions are drawn so that every arm's vocabulary can write them.</summary>
+    private static IReadOnlyList<EvalPromptSet> ResolveSets(StageContext context, List<StageInput> armInputs, IWorld? world, StageInput? datasetInput, long stream)
+    {
+        IReadOnlyList<EvalPrompt> DrawInDistribution(IWorld w)
+        {
+            var architectures = armInputs.Select(a => ReadArchitecture(a.Dir)).ToList();
+            int count = context.Int("InDistributionPrompts");
+            var (prompts, unwritable) = InDistributionPrompts.Draw(w, count, stream, architectures[0].Model.ImageSize,
+                caption => architectures.All(a => a.Tokenizer.TryEncode(caption, out _, out _)), context.Name);
+            if (unwritable > 0) context.Log.Info($"in_distribution: {unwritable} drawn captions use words some arm never saw and were drawn again");
+            return prompts;
+        }
+        var source = new EvalPromptSets.Source(world, datasetInput?.Dir, context.Int("PromptsPerTask"), DrawInDistribution);
+        return EvalPromptSets.Resolve(context.String("Prompts"), source, context.Log, context.Name);
+    }
+
+    private ArmResult EvaluateArm(StageContext context, StageInput input, TrainedModel model, IReadOnlyList<EvalPromptSet> sets, EvalPromptSet driftSet,
+        WorldScorer? scorer, DriftPlan drift, int samples, int driftSamples, int steps, double cfg, long seed, Device device, FeatureSpace? features,
         double[][]? realFeatures, IReadOnlyList<(RgbImage Image, string Caption)>? reference, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var sampler = new ArmSampler(model, steps, cfg, seed, device, context.String("Schedule"));
-        var captions = new List<string>();
-        var noiseIndex = new List<long>();
-        var keys = new List<(int Prompt, int Sample)>();
-        for (int p = 0; p < prompts.Count; p++)
-            for (int k = 0; k < samples; k++) { captions.Add(prompts[p].Caption); noiseIndex.Add(p * PromptStride + k); keys.Add((p, k)); }
-        var (images, states) = sampler.Sample(captions, noiseIndex, "eval-noise", drift.Steps, i => keys[i].Sample < driftSamples, ct);
         ImageVerdict? Judge(RgbImage image, EvalPrompt prompt) =>
             scorer is not null && scorer.CanScore(prompt.Caption, prompt.Spec) ? scorer.Score(image, prompt.Caption, prompt.Spec) : null;
-        var items = keys.Select((key, i) => new EvalItem(key.Prompt, key.Sample, images[i], Judge(images[i], prompts[key.Prompt]))).ToList();
-        context.Log.Info($"arm '{input.Name}': {items.Count} images in {clock.Elapsed.TotalSeconds:F1} s");
-
+        var itemsBySet = new Dictionary<string, IReadOnlyList<EvalItem>>();
         var driftRuns = new List<DriftRun>();
-        var driftItems = Enumerable.Range(0, keys.Count).Where(i => keys[i].Sample < driftSamples).ToArray();
-        foreach (int j in drift.Steps)
+        foreach (var set in sets)
         {
-            var start = driftItems.Select(i => drift.Mode == DriftPlan.CoarseMode
-                ? sampler.CoarseState(captions[i], "eval-noise", noiseIndex[i], j)
-                : ArmSampler.Add(states[(i, j)], Perturbation.Draw(seed, noiseIndex[i] * 64 + j, states[(i, j)].Length, drift.Norm))).ToList();
-            var perturbed = sampler.Finish(start, driftItems.Select(i => captions[i]).ToList(), j, ct);
-            var clean = driftItems.Select(i => images[i]).ToArray();
-            driftRuns.Add(new DriftRun(j, j / (double)steps, sampler.Sigma(j), driftItems, clean, perturbed,
-                driftItems.Select(i => items[i].Verdict).ToArray(),
-                driftItems.Select((i, r) => Judge(perturbed[r], prompts[keys[i].Prompt])).ToArray(),
-                clean.Zip(perturbed, DriftRun.RmsDistance).ToArray()));
-            context.Log.Info($"arm '{input.Name}': drift at step {j}/{steps} (sigma {sampler.Sigma(j):F3}) on {driftItems.Length} trajectories");
+            var prompts = set.Prompts;
+            var captions = new List<string>();
+            var noiseIndex = new List<long>();
+            var keys = new List<(int Prompt, int Sample)>();
+            for (int p = 0; p < prompts.Count; p++)
+                for (int k = 0; k < samples; k++) { captions.Add(prompts[p].Caption); noiseIndex.Add(p * PromptStride + k); keys.Add((p, k)); }
+            // Each set has its own noise stream, the same for every arm: differences between arms stay paired.
+            string stream = NoiseStream(set);
+            bool isDriftSet = set.Name == driftSet.Name;
+            var (images, states) = sampler.Sample(captions, noiseIndex, stream, isDriftSet ? drift.Steps : [], i => isDriftSet && keys[i].Sample < driftSamples, ct);
+            var items = keys.Select((key, i) => new EvalItem(key.Prompt, key.Sample, images[i], Judge(images[i], prompts[key.Prompt]))).ToList();
+            itemsBySet[set.Name] = items;
+            context.Log.Info($"arm '{input.Name}': {set.Name}: {items.Count} images in {clock.Elapsed.TotalSeconds:F1} s");
+            if (!isDriftSet) continue;
+
+            var driftItems = Enumerable.Range(0, keys.Count).Where(i => keys[i].Sample < driftSamples).ToArray();
+            foreach (int j in drift.Steps)
+            {
+                var start = driftItems.Select(i => drift.Mode == DriftPlan.CoarseMode
+                    ? sampler.CoarseState(captions[i], stream, noiseIndex[i], j)
+                    : ArmSampler.Add(states[(i, j)], Perturbation.Draw(seed, noiseIndex[i] * 64 + j, states[(i, j)].Length, drift.Norm))).ToList();
+                var perturbed = sampler.Finish(start, driftItems.Select(i => captions[i]).ToList(), j, ct);
+                var clean = driftItems.Select(i => images[i]).ToArray();
+                driftRuns.Add(new DriftRun(j, j / (double)steps, sampler.Sigma(j), driftItems, clean, perturbed,
+                    driftItems.Select(i => items[i].Verdict).ToArray(),
+                    driftItems.Select((i, r) => Judge(perturbed[r], prompts[keys[i].Prompt])).ToArray(),
+                    clean.Zip(perturbed, DriftRun.RmsDistance).ToArray()));
+                context.Log.Info($"arm '{input.Name}': drift at step {j}/{steps} (sigma {sampler.Sigma(j):F3}) on {driftItems.Length} {set.Name} trajectories");
+            }
         }
 
         FrechetResult? frechet = null;
@@ -131,7 +162,7 @@ public sealed class EvalStage : IStage
             frechet = new FrechetResult(distance, lo, hi, n, realFeatures.Length);
             context.Log.Info($"arm '{input.Name}': Fréchet distance {distance:F4} ({n} generated vs {realFeatures.Length} real)");
         }
-        return new ArmResult(input.Name, TrainedModel.ResolveCheckpointDir(input.Dir), items, driftRuns, frechet);
+        return new ArmResult(input.Name, TrainedModel.ResolveCheckpointDir(input.Dir), itemsBySet, driftRuns, frechet);
     }
 
     private static string ResolveWorld(StageContext context, List<StageInput> arms, CuratedDatasetInfo? dataset)
@@ -173,11 +204,16 @@ public sealed class EvalStage : IStage
         return (order.Take(MaxTrain).Select(i => rows[i]).ToList(), reference);
     }
 
-    private static int ReadImageSize(string dir)
+    private static int ReadImageSize(string dir) => ReadArchitecture(dir).Model.ImageSize;
+
+    private static (ModelConfig Model, Text.CaptionTokenizer Tokenizer) ReadArchitecture(string dir)
     {
         var reader = Checkpoints.CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(dir));
-        return TrainedModel.ReadArchitecture(reader.Config, reader.Directory).Model.ImageSize;
+        return TrainedModel.ReadArchitecture(reader.Config, reader.Directory);
     }
+
+    /// <summary>The starting-noise stream of a set's items (SplitMix64 stream name, with the eval's Seed).</summary>
+    public static string NoiseStream(EvalPromptSet set) => $"eval-noise/{set.Name}";
 
     private static FeatureSpace TrainFeatures(StageContext context, List<(RgbImage Image, string Caption)> train, Device device, long seed, CancellationToken ct)
     {
@@ -199,14 +235,19 @@ public sealed class EvalStage : IStage
         var result = new StageResult();
         foreach (var arm in run.Arms)
         {
-            if (run.Metric is { } metric) result.Metrics[$"{arm.Name}.{metric}"] = EvalStatistics.MainScore(run, arm, Enumerable.Range(0, arm.Items.Count));
+            if (run.Metric is { } metric)
+                foreach (var set in run.Sets) result.Metrics[$"{arm.Name}.{set.Name}.{metric}"] = EvalStatistics.MainScore(run, set, arm);
             if (arm.Frechet is { } f) result.Metrics[$"{arm.Name}.frechet"] = f.Distance;
             foreach (var d in arm.Drift) result.Metrics[$"{arm.Name}.drift_distance.step{d.Step}"] = d.Distances.Average();
         }
         foreach (var group in run.Groups)
-            foreach (var (key, s) in GroupStatistics.Summaries(group))
-                if (key == run.Metric || key == "frechet") result.Metrics[$"group.{group.Name}.{key}"] = s.Mean;
-        result.Metrics["images"] = run.Arms.Sum(a => a.Items.Count);
+        {
+            if (run.Metric is { } metric)
+                foreach (var (set, values) in group.PerSet)
+                    if (values.TryGetValue(metric, out var perArm)) result.Metrics[$"group.{group.Name}.{set}.{metric}"] = perArm.Average();
+            if (group.PerArm.TryGetValue("frechet", out var frechet)) result.Metrics[$"group.{group.Name}.frechet"] = frechet.Average();
+        }
+        result.Metrics["images"] = run.Arms.Sum(a => a.ImageCount);
         result.Seeds["noise"] = run.Seed;
         result.Notes["world"] = run.World;
         return result;

@@ -1,46 +1,53 @@
 using Soar.Core.Eval.Scoring;
-using Soar.Core.Worlds;
 
 namespace Soar.Core.Stages.Eval;
 
 /// <summary>
-/// Turns per-image verdicts into reported numbers with 95% intervals: Wilson for 0/1 rates, a percentile bootstrap
-/// stratified by task for the overall score and the means, and a paired bootstrap (same resampled items for both
-/// arms) for differences between arms.
+/// Turns per-image verdicts into reported numbers with 95% intervals, per prompt set: Wilson for 0/1 rates, a
+/// percentile bootstrap stratified by task for the overall score and the means, and a paired bootstrap (same
+/// resampled items for both arms) for differences between arms.
 /// </summary>
 public static class EvalStatistics
 {
-    /// <summary>GenEval: unweighted mean of the task means over the given items; OCR: mean score.</summary>
-    public static double MainScore(EvalRun run, ArmResult arm, IEnumerable<int> items)
+    /// <summary>GenEval: unweighted mean of the task means over the given items of a set; OCR: mean score.</summary>
+    public static double MainScore(EvalRun run, EvalPromptSet set, IReadOnlyList<EvalItem> items, IEnumerable<int> indices)
     {
-        var chosen = items.Select(i => arm.Items[i]).Where(i => i.Verdict is not null).ToArray();
+        var chosen = indices.Select(i => items[i]).Where(i => i.Verdict is not null).ToArray();
         if (chosen.Length == 0) return double.NaN;
         if (run.Metric == "geneval")
-            return GenEvalSummary.Overall(chosen.Select(i => (run.Prompts[i.Prompt].Family, i.Verdict!.Correct)));
+            return GenEvalSummary.Overall(chosen.Select(i => (set.Prompts[i.Prompt].Family, i.Verdict!.Correct)));
         return chosen.Average(i => i.Verdict!.Value);
     }
 
-    public static int[] Strata(EvalRun run, ArmResult arm)
+    /// <summary>The main score of an arm over all its images of a set.</summary>
+    public static double MainScore(EvalRun run, EvalPromptSet set, ArmResult arm)
     {
-        var families = run.Prompts.Select(p => p.Family).Distinct().ToList();
-        return arm.Items.Select(i => families.IndexOf(run.Prompts[i.Prompt].Family)).ToArray();
+        var items = arm.Items[set.Name];
+        return MainScore(run, set, items, Enumerable.Range(0, items.Count));
     }
 
-    public static ScoreSummary Main(EvalRun run, ArmResult arm)
+    public static int[] Strata(EvalPromptSet set, IReadOnlyList<EvalItem> items)
     {
-        int n = arm.Items.Count(i => i.Verdict is not null);
-        double mean = MainScore(run, arm, Enumerable.Range(0, arm.Items.Count));
-        var (lo, hi) = Bootstrap.Interval(Strata(run, arm), idx => MainScore(run, arm, idx), run.Seed);
-        return new ScoreSummary(mean, lo, hi, n);
+        var families = set.Families.ToList();
+        return items.Select(i => families.IndexOf(set.Prompts[i.Prompt].Family)).ToArray();
     }
 
-    /// <summary>Per task: the rate of correct images (Wilson); for OCR also the mean score (bootstrap).</summary>
-    public static IReadOnlyDictionary<string, ScoreSummary> Tasks(EvalRun run, ArmResult arm)
+    public static ScoreSummary Main(EvalRun run, EvalPromptSet set, ArmResult arm)
+    {
+        var items = arm.Items[set.Name];
+        int n = items.Count(i => i.Verdict is not null);
+        var (lo, hi) = Bootstrap.Interval(Strata(set, items), idx => MainScore(run, set, items, idx), run.Seed);
+        return new ScoreSummary(MainScore(run, set, arm), lo, hi, n);
+    }
+
+    /// <summary>Per task of a set: the rate of correct images (Wilson); for OCR also the mean score (bootstrap).</summary>
+    public static IReadOnlyDictionary<string, ScoreSummary> Tasks(EvalRun run, EvalPromptSet set, ArmResult arm)
     {
         var result = new Dictionary<string, ScoreSummary>();
-        foreach (var family in run.Prompts.Select(p => p.Family).Distinct())
+        var items = arm.Items[set.Name];
+        foreach (var family in set.Families)
         {
-            var verdicts = arm.Items.Where(i => run.Prompts[i.Prompt].Family == family && i.Verdict is not null).Select(i => i.Verdict!).ToArray();
+            var verdicts = items.Where(i => set.Prompts[i.Prompt].Family == family && i.Verdict is not null).Select(i => i.Verdict!).ToArray();
             if (verdicts.Length == 0) continue;
             if (run.Metric == "ocr")
             {
@@ -52,12 +59,14 @@ public static class EvalStatistics
         return result;
     }
 
-    /// <summary>Paired difference arm - baseline of the main score, on the same resampled (prompt, sample) items.</summary>
-    public static ScoreSummary Difference(EvalRun run, ArmResult arm, ArmResult baseline)
+    /// <summary>Paired difference arm - baseline of the main score on a set, on the same resampled (prompt, sample) items.</summary>
+    public static ScoreSummary Difference(EvalRun run, EvalPromptSet set, ArmResult arm, ArmResult baseline)
     {
-        double d = MainScore(run, arm, Enumerable.Range(0, arm.Items.Count)) - MainScore(run, baseline, Enumerable.Range(0, baseline.Items.Count));
-        var (lo, hi) = Bootstrap.Interval(Strata(run, arm), idx => MainScore(run, arm, idx) - MainScore(run, baseline, idx), run.Seed);
-        return new ScoreSummary(d, lo, hi, arm.Items.Count);
+        var items = arm.Items[set.Name];
+        var baseItems = baseline.Items[set.Name];
+        double d = MainScore(run, set, arm) - MainScore(run, set, baseline);
+        var (lo, hi) = Bootstrap.Interval(Strata(set, items), idx => MainScore(run, set, items, idx) - MainScore(run, set, baseItems, idx), run.Seed);
+        return new ScoreSummary(d, lo, hi, items.Count);
     }
 
     public static ScoreSummary Mean(IReadOnlyList<double> values, long seed)

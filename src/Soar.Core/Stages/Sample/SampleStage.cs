@@ -105,7 +105,7 @@ public sealed class SampleStage : IStage
         {
             if (dataset is null)
                 throw new StageException("SOAR2202", $"stage '{stage}': Prompts={spec} on a model trained on '{model.World ?? "unknown"}' data takes the validation captions of its dataset; add the curate stage to Upstream, or give captions separated by '|'.");
-            return (Eval.EvalPromptSet.ValidationCaptions(dataset.Dir), $"the validation captions of dataset '{dataset.Name}' (Prompts={spec})");
+            return (Eval.EvalPromptSets.ValidationCaptions(dataset.Dir), $"the validation captions of dataset '{dataset.Name}' (Prompts={spec})");
         }
         var prompts = spec.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (prompts.Length == 0) throw new StageException("SOAR2202", $"stage '{stage}': Prompts is empty");

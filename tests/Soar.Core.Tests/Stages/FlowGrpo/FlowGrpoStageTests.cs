@@ -119,7 +119,7 @@ public class FlowGrpoStageTests : IDisposable
         var rl = _h.Run(new FlowGrpoStage(), "rl", Params(Quick), "soar");
         Assert.Equal("geneval", rl.Notes["reward"]);
         Assert.InRange(rl.Metrics["final_reward"], 0, 1);
-        _h.Run(new EvalStage(), "eval", Params(("PromptsPerTask", "1"), ("SamplesPerPrompt", "1"), ("Steps", "4"), ("DriftSteps", "0.5"), ("DriftSamples", "1"), ("FrechetSamples", "0"), ("Device", "cpu")), "sft", "soar", "rl", "data");
+        _h.Run(new EvalStage(), "eval", Params(("PromptsPerTask", "1"), ("InDistributionPrompts", "6"), ("SamplesPerPrompt", "1"), ("Steps", "4"), ("DriftSteps", "0.5"), ("DriftSamples", "1"), ("FrechetSamples", "0"), ("Device", "cpu")), "sft", "soar", "rl", "data");
         var metrics = JsonDocument.Parse(File.ReadAllText(_h.Dir.File("eval/metrics.json"))).RootElement;
         Assert.Equal(["sft", "soar", "rl"], metrics.GetProperty("arms").EnumerateArray().Select(a => a.GetProperty("name").GetString()));
     }
