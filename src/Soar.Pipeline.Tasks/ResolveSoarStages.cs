@@ -78,7 +78,9 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
                 FileStamp.WriteIfDifferent(layout.ContentStamp(stage.Name), check.ContentHash + "\n");
             else if (File.Exists(layout.Manifest(stage.Name)))
             {
-                File.Delete(layout.Manifest(stage.Name));
+                // A stamp newer than the manifest reruns the stage; the outputs stay until the rerun replaces them,
+                // so -t:Verify can still compare them and a failed rerun loses nothing.
+                File.SetLastWriteTimeUtc(layout.ParameterStamp(stage.Name), DateTime.UtcNow);
                 Log.LogMessage(MessageImportance.High, $"Stage '{stage.Name}' ({kind.Name}): {check.Problem}; it will rerun.");
             }
 

@@ -12,24 +12,11 @@ public class InterruptedTrainingTests : IDisposable
         ["Steps"] = "6", ["BatchSize"] = "8", ["CheckpointEvery"] = "2", ["LogEvery"] = "1", ["EmaDecay"] = "0.9", ["Seed"] = "4",
     };
 
-    /// <summary>Cancels the run once it has logged a given step, the way a killed worker stops mid-stage.</summary>
-    private sealed class StopAfter(int step, CancellationTokenSource cts, TextWriter writer) : IStageLog
-    {
-        private readonly ConsoleStageLog _inner = new("sft", writer);
-        public void Info(string message) => _inner.Info(message);
-        public void Warning(string code, string message) => _inner.Warning(code, message);
-        public void Progress(int s, int total, IReadOnlyDictionary<string, double> metrics, TimeSpan? eta)
-        {
-            _inner.Progress(s, total, metrics, eta);
-            if (s >= step) cts.Cancel();
-        }
-    }
-
     private void Interrupt(string resumeDir, int atStep)
     {
         using var cts = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            _h.Run(new SftStage(), "attempt1", Common, ["data"], resumeDir, new StopAfter(atStep, cts, _h.Log), cts.Token));
+            _h.Run(new SftStage(), "attempt1", Common, ["data"], resumeDir, new StopAfterLog("sft", atStep, cts, _h.Log), cts.Token));
     }
 
     [Fact]
@@ -69,7 +56,7 @@ public class InterruptedTrainingTests : IDisposable
             try
             {
                 // Each attempt is stopped after 1-3 more steps; the last one runs to the end.
-                _h.Run(new SftStage(), name, parameters, ["data"], resumeDir, new StopAfter(attempt < 5 ? 2 * attempt + random.Next(0, 2) : int.MaxValue, cts, _h.Log), cts.Token);
+                _h.Run(new SftStage(), name, parameters, ["data"], resumeDir, new StopAfterLog("sft", attempt < 5 ? 2 * attempt + random.Next(0, 2) : int.MaxValue, cts, _h.Log), cts.Token);
                 break;
             }
             catch (OperationCanceledException) { }

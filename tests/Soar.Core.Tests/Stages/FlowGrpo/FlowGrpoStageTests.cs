@@ -31,19 +31,6 @@ public class FlowGrpoStageTests : IDisposable
         _h.Sft("sft", Params(("Steps", "2"), ("BatchSize", "8"), ("Threads", "1"), ("Device", "cpu")), "data");
     }
 
-    /// <summary>Cancels the run once it has logged a given step, the way a killed worker stops mid-stage.</summary>
-    private sealed class StopAfter(int step, CancellationTokenSource cts, TextWriter writer) : IStageLog
-    {
-        private readonly ConsoleStageLog _inner = new("rl", writer);
-        public void Info(string message) => _inner.Info(message);
-        public void Warning(string code, string message) => _inner.Warning(code, message);
-        public void Progress(int s, int total, IReadOnlyDictionary<string, double> metrics, TimeSpan? eta)
-        {
-            _inner.Progress(s, total, metrics, eta);
-            if (s >= step) cts.Cancel();
-        }
-    }
-
     [Fact]
     public void A_stage_killed_mid_run_resumes_and_ends_byte_identical_to_an_unbroken_run()
     {
@@ -53,7 +40,7 @@ public class FlowGrpoStageTests : IDisposable
         var resumeDir = _h.Dir.File("resume");
         using (var cts = new CancellationTokenSource())
             Assert.ThrowsAny<OperationCanceledException>(() =>
-                _h.Run(new FlowGrpoStage(), "attempt1", p, ["sft"], resumeDir, new StopAfter(3, cts, _h.Log), cts.Token));
+                _h.Run(new FlowGrpoStage(), "attempt1", p, ["sft"], resumeDir, new StopAfterLog("rl", 3, cts, _h.Log), cts.Token));
         _h.Run(new FlowGrpoStage(), "attempt2", p, ["sft"], resumeDir, null, CancellationToken.None);
 
         Assert.Contains("at step 2", _h.Log.ToString());
