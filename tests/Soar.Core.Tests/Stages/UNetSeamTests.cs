@@ -46,7 +46,7 @@ public sealed class UNetSeamTests : IDisposable
 
         var config = JsonNode.Parse(File.ReadAllText(_dir.File("full/checkpoint/config.json")))!;
         Assert.Equal("unet", config["model"]!["architecture"]!.GetValue<string>());
-        Assert.Equal("unet-tiny", config["model"]!["preset"]!.GetValue<string>());
+        Assert.Equal("unet-tiny", config["model"]!["Preset"]!.GetValue<string>());
         foreach (var file in new[] { CheckpointLayout.Model, CheckpointLayout.Ema, CheckpointLayout.Optimizer })
             Assert.Equal(File.ReadAllBytes(_dir.File($"full/checkpoint/{file}")), File.ReadAllBytes(_dir.File($"resumed/checkpoint/{file}")));
         using (var loaded = TrainedModel.Load(_dir.File("full"), TorchSharp.torch.CPU))
