@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Soar.Core.Models;
+using Soar.Core.Objectives;
 using Soar.Core.Rewards;
 using Soar.Core.Rl;
 using Soar.Core.Stages;
@@ -28,32 +29,28 @@ public static class FlowGrpoBenchmark
         using var policy = ModelRegistry.Create(config);
         using var reference = ModelRegistry.Create(config);
         reference.load_state_dict(policy.state_dict());
-        var options = new FlowGrpoOptions { Steps = repeats + 1 };
+        var options = new FlowGrpoOptions();
+        var training = new TrainingOptions { Steps = repeats + 1, BatchSize = options.RolloutsPerStep, LearningRate = 1e-4, WeightDecay = 1e-4, CaptionDropout = 0, LogEvery = 1 };
         var reward = new RedPixelReward(); // nearly free, so the timings are the model's
-        var trainer = new FlowGrpoTrainer(policy, reference, reward, prompts, tokenizer, options, new ConsoleStageLog("bench"));
+        var log = new ConsoleStageLog("bench");
+        var objective = new FlowGrpoObjective(reference, reward, prompts, tokenizer, options, log);
+        var trainer = new FlowTrainer(policy, objective, training, log);
+        double trainedRows = 0;
+        trainer.OnMetrics = (_, metrics) => trainedRows = metrics.GetValueOrDefault("trained_samples");
         var rolloutTimes = new List<double>();
         var updateTimes = new List<double>();
         var updateFlops = new List<double>();
         for (int step = 0; step <= repeats; step++)
         {
-            using var scope = NewDisposeScope();
+            var rolloutBefore = objective.RolloutTime;
             var clock = Stopwatch.StartNew();
-            var (rollout, chosen) = trainer.Collect(step);
-            double sampling = clock.Elapsed.TotalSeconds;
-            using (rollout)
-            {
-                var expanded = Enumerable.Range(0, (int)rollout.BatchSize).Select(i => chosen[i / options.GroupSize]).ToArray();
-                var rewards = reward.Score(TrainingSet.ToImages(rollout.Images), expanded);
-                var advantages = GroupAdvantages.Compute(expanded.Select(p => p.Caption).ToArray(), rewards, options.GlobalStd, options.AdvantageClip);
-                clock.Restart();
-                trainer.Update(step, rollout, trainer.Ids(step), advantages);
-                double update = clock.Elapsed.TotalSeconds;
-                if (step == 0) continue; // the first step warms up allocators
-                rolloutTimes.Add(sampling);
-                updateTimes.Add(update);
-                int trainedRows = advantages.Count(a => a != 0); // Update drops zero-advantage rollouts
-                updateFlops.Add(StepFlops.FlowGrpoUpdate(config, options, trainedRows, Math.Min(options.TrainedTimesteps, options.SdeSteps)));
-            }
+            trainer.Train(step, step + 1, CancellationToken.None);
+            double total = clock.Elapsed.TotalSeconds, sampling = (objective.RolloutTime - rolloutBefore).TotalSeconds;
+            if (step == 0) continue; // the first step warms up allocators
+            rolloutTimes.Add(sampling);
+            updateTimes.Add(total - sampling);
+            // The update drops zero-advantage rollouts, so its FLOPs follow the rows actually trained.
+            updateFlops.Add(StepFlops.FlowGrpoUpdate(config, options, (int)trainedRows, Math.Min(options.TrainedTimesteps, options.SdeSteps)));
         }
         double rolloutSeconds = Stats.Median(rolloutTimes), trainSeconds = Stats.Median(updateTimes);
         double rolloutGflop = StepFlops.FlowGrpoRollout(config, options) / 1e9, trainGflop = Stats.Median(updateFlops) / 1e9;

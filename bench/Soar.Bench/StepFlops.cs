@@ -44,7 +44,7 @@ public static class StepFlops
     }
 
     /// <summary>
-    /// FlowGrpoTrainer.Update over <paramref name="trainedRows"/> rollouts (those with a nonzero advantage), split
+    /// FlowGrpoObjective's updates over <paramref name="trainedRows"/> rollouts (those with a nonzero advantage), split
     /// into mini-batches whose rows add up to them. Per epoch and trained transition j &lt; J: the policy encodes
     /// the captions and runs the velocity on 2 rows per rollout with CFG, both with gradient (the detached
     /// unconditional half still goes through the batched backward); with beta &gt; 0 the reference encodes once per

@@ -22,9 +22,12 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
     /// <summary>The project's &lt;BaseModel&gt; items (at most one): the package training and sample stages start from.</summary>
     public ITaskItem[] BaseModels { get; set; } = [];
 
-    /// <summary>Stages in run order; metadata Kind, Manifest and StageInputs (the files of the stage's up-to-date check).</summary>
+    /// <summary>Stages in run order; metadata Kind, Manifest, StageInputs (the files of the stage's up-to-date check) and Upstream.</summary>
     [Output] public ITaskItem[] OrderedStages { get; private set; } = [];
     [Output] public string EffectiveToolVersion { get; private set; } = "";
+
+    /// <summary>Under OutputRoot: one `&lt;stage&gt;.failed` file per stage that failed or was not run in this build (Sdk.targets writes them).</summary>
+    public const string OutcomeFolder = ".build";
 
     public override bool Execute()
     {
@@ -37,6 +40,9 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
         if (plan.Errors.Count > 0 || bindingErrors.Count > 0) return false;
 
         var layout = new StageLayout(OutputRoot);
+        // Outcomes of the previous build: a stage that failed then is tried again now.
+        var outcomes = Path.Combine(OutputRoot, OutcomeFolder);
+        if (Directory.Exists(outcomes)) Directory.Delete(outcomes, recursive: true);
         foreach (var leftover in layout.DeleteLeftovers())
             Log.LogMessage(MessageImportance.Normal, $"Removed {leftover}, left by an interrupted stage run.");
         EffectiveToolVersion = StageFingerprint.ToolVersion(ToolVersion.Length > 0 ? ToolVersion : OwnVersion(), ToolFiles.Select(f => f.GetMetadata("FullPath")));
@@ -69,6 +75,7 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
             item.SetMetadata("Kind", kind.Name);
             item.SetMetadata("Manifest", layout.Manifest(stage.Name));
             item.SetMetadata("StageInputs", string.Join(";", inputs));
+            item.SetMetadata("Upstream", string.Join(";", stage.Upstream));
             ordered.Add(item);
         }
         OrderedStages = ordered.ToArray();

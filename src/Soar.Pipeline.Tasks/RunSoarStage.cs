@@ -97,7 +97,7 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         var info = WorkerProcess.StartInfo(ToolPath, DotnetHostPath, ["stage", "run", layout.Spec(stage.Name)]);
         var logPath = Path.Combine(layout.OutputRoot, ".logs", stage.Name + ".log");
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-        using var logFile = new StreamWriter(logPath, append: false);
+        using var logFile = new StreamWriter(logPath, append: false) { AutoFlush = true };  // live, so `tail -f` follows the run
         try
         {
             return WorkerProcess.Run(info, (line, _) =>
@@ -113,7 +113,7 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            Error(PipelineErrors.WorkerNotFound, $"could not start the soar worker '{info.FileName}' ({e.Message}); set SoarToolPath to soar.dll or install the tool: dotnet tool install -g Soar.Pipeline.Tool", stage);
+            Error(PipelineErrors.WorkerNotFound, $"could not start the soar worker '{info.FileName}' ({e.Message}); set SoarToolPath to a soar.dll, e.g. publish one in your Soar.Pipeline clone with `dotnet publish src/Soar.Pipeline.Tool -c Release -o ~/soar-tool` and set <SoarToolPath>$(HOME)/soar-tool/soar.dll</SoarToolPath>", stage);
             return -1;
         }
     }

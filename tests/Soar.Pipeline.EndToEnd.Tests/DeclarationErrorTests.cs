@@ -14,6 +14,8 @@ public sealed class DeclarationErrorTests(ToolingFixture tooling)
         { """<Stage Include="m" Kind="sft" Upstream="data" Device="gpu" />""", "SOAR1003", 1, "Device=gpu: 'gpu' is not one of auto, cpu, cuda" },
         { """<Stage Include="m" Kind="sft" Upstream="dta" />""", "SOAR1004", 1, "upstream 'dta', which is not a declared stage" },
         { """<Stage Include="data" Kind="curate" />""", "SOAR1006", 1, "stage 'data' is declared twice" },
+        { """<Stage Include="m" Kind="sft" Upstream="data" BatchSize="99999999999" />""", "SOAR1003", 1, "BatchSize=99999999999: 99999999999 is outside the 32-bit integer range" },
+        { """<Stage Include="more" Kind="curate" Source="$(MyData)" />""", "SOAR1017", 1, "stage 'more': Source is written with an empty value" },
     };
 
     [Theory]

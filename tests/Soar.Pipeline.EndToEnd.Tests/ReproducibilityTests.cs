@@ -50,6 +50,20 @@ public sealed class ReproducibilityTests(ToolingFixture tooling)
         Assert.Contains("model package Test.Base 1.0.0 from", consumed.Output);
         Assert.Contains("\"ModelPackage\": \"Test.Base/1.0.0\"", consumer.ManifestText("tune"));
         Assert.Equal([], consumer.Build().Ran);
+        // The first restore locked the package's recomputed content hash beside the project.
+        var lockText = File.ReadAllText(Path.Combine(consumer.Dir, "soar.packages.lock.json"));
+        Assert.Contains("\"id\": \"Test.Base\"", lockText);
+
+        // A ContentHash pin on <BaseModel> that the package does not recompute to fails the stage at its line.
+        var wrongPin = new string('0', 64);
+        using var pinned = new SoarProject(
+            $"""<BaseModel Include="Test.Base" Version="1.0.0" Source="{feedDir}" ContentHash="{wrongPin}" />""",
+            Data,
+            """<Stage Include="tune" Kind="sft" Upstream="data" Steps="2" BatchSize="8" />""");
+        var refused = pinned.Build();
+        Assert.False(refused.Succeeded);
+        Assert.Contains("SOAR2618", refused.Output);
+        Assert.Contains(wrongPin, refused.Output);
     }
 
     [Fact]

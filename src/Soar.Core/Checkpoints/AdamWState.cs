@@ -61,10 +61,15 @@ public static class AdamWState
     /// Restores hyper-parameters and moment estimates into <paramref name="optimizer"/>, which must have been built
     /// over <paramref name="model"/>'s parameters in the same groups; the saved hyper-parameters win, as in PyTorch.
     /// </summary>
-    public static void Load(string path, AdamW optimizer, nn.Module model)
+    public static void Load(string path, AdamW optimizer, nn.Module model) => Load(optimizer, model, path, () => SafeTensorsFile.Load(path));
+
+    /// <summary>As <see cref="Load(string, AdamW, nn.Module)"/>, from a seekable stream of safetensors bytes; <paramref name="name"/> names it in errors.</summary>
+    public static void Load(Stream data, string name, AdamW optimizer, nn.Module model) => Load(optimizer, model, name, () => SafeTensorsFile.Load(data, name));
+
+    private static void Load(AdamW optimizer, nn.Module model, string path, Func<(Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata)> read)
     {
         using var scope = NewDisposeScope();
-        var (tensors, metadata) = SafeTensorsFile.Load(path);
+        var (tensors, metadata) = read();
         if (!metadata.TryGetValue(OptimizerKey, out var kind) || kind != "AdamW")
             throw new InvalidDataException($"'{path}' is not an AdamW state file (metadata '{OptimizerKey}' is '{kind}').");
         var savedGroups = ReadGroups(metadata, path);

@@ -18,16 +18,28 @@ public static class CheckpointChecksums
     {
         var path = Path.Combine(dir, CheckpointLayout.Checksums);
         if (!File.Exists(path)) return;
-        JsonObject recorded;
-        try { recorded = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException($"{path}: empty"); }
-        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
-        foreach (var (file, hash) in recorded)
+        foreach (var (file, hash) in Parse(File.ReadAllBytes(path), path))
         {
             var full = Path.Combine(dir, file);
             if (!File.Exists(full)) throw new InvalidDataException($"checkpoint {dir}: {file} is listed in {CheckpointLayout.Checksums} but missing");
-            if (Hash(full) != hash?.GetValue<string>()) throw new InvalidDataException($"checkpoint {dir}: {file} does not match its SHA-256 in {CheckpointLayout.Checksums} (damaged or partly written)");
+            if (Hash(full) != hash) throw new InvalidDataException($"checkpoint {dir}: {file} does not match its SHA-256 in {CheckpointLayout.Checksums} (damaged or partly written)");
         }
     }
+
+    /// <summary>The recorded file name -> SHA-256 map of a checksums.json's bytes; <paramref name="path"/> names it in errors.</summary>
+    public static IReadOnlyDictionary<string, string> Parse(byte[] json, string path)
+    {
+        try
+        {
+            var recorded = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{path}: must hold a JSON object");
+            return recorded.ToDictionary(p => p.Key, p => p.Value is JsonValue v && v.TryGetValue<string>(out var hash) ? hash
+                : throw new InvalidDataException($"{path}: the SHA-256 of {p.Key} is not a string"), StringComparer.Ordinal);
+        }
+        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
+    }
+
+    /// <summary>SHA-256 (lower-case hex) of bytes already in memory.</summary>
+    public static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     private static string Hash(string path)
     {

@@ -14,10 +14,16 @@ public static class ModuleWeights
     /// Copies the tensors in <paramref name="path"/> into <paramref name="module"/>; the names, shapes and dtypes must
     /// match its <c>state_dict()</c> exactly, otherwise nothing is copied and the error names the tensor.
     /// </summary>
-    public static void Load(string path, nn.Module module)
+    public static void Load(string path, nn.Module module) => Load(module, path, () => SafeTensorsFile.Load(path));
+
+    /// <summary>As <see cref="Load(string, nn.Module)"/>, from a seekable stream of safetensors bytes; <paramref name="name"/> names it in errors.</summary>
+    public static void Load(Stream data, string name, nn.Module module) => Load(module, name, () => SafeTensorsFile.Load(data, name));
+
+    private static void Load(nn.Module module, string path, Func<(Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata)> read)
     {
+        // The tensors are read inside the scope so they are freed with it.
         using var scope = NewDisposeScope();
-        var (loaded, _) = SafeTensorsFile.Load(path);
+        var (loaded, _) = read();
         var target = module.state_dict();
 
         var missing = target.Keys.Where(k => !loaded.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();

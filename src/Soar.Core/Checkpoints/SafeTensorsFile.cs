@@ -62,6 +62,12 @@ public static class SafeTensorsFile
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path)
     {
         using var stream = OpenRead(path);
+        return Load(stream, path);
+    }
+
+    /// <summary>Loads from a seekable stream (e.g. bytes already read and verified); <paramref name="path"/> names it in errors.</summary>
+    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(Stream stream, string path)
+    {
         var header = ReadHeader(stream, path);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
@@ -99,8 +105,10 @@ public static class SafeTensorsFile
         return ReadHeader(stream, path);
     }
 
-    private static SafeTensorsHeader ReadHeader(FileStream stream, string path)
+    /// <summary>Reads and validates only the header of a seekable stream; <paramref name="path"/> names it in errors.</summary>
+    public static SafeTensorsHeader ReadHeader(Stream stream, string path)
     {
+        stream.Position = 0;
         var fileLength = stream.Length;
         if (fileLength < 8)
             throw SafeTensorsHeader.Invalid(path, $"it is {fileLength} bytes long, shorter than the 8-byte header length");

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Soar.Core.Flow;
 
 /// <summary>
-/// SD3-style rectified-flow conventions (METHODS.md section 1), shared by every stage:
+/// SD3-style rectified-flow conventions (docs/objectives.md, "Conventions"), shared by every stage:
 /// x_s = (1 - s) x0 + s eps, target v = eps - x0, s = 1 is pure noise.
 /// </summary>
 public static class RectifiedFlow
@@ -31,13 +31,32 @@ public static class RectifiedFlow
         return (u, Shift(u, shift));
     }
 
-    /// <summary>The Euler schedule s_i = shift(linspace(1, 0, N + 1)).</summary>
-    public static double[] EulerSchedule(int steps, double shift)
+    /// <summary>diffusers' FlowMatchEulerDiscreteScheduler, as the SD3 pipelines and flow_grpo sample (the default).</summary>
+    public const string DiffusersSchedule = "diffusers";
+    /// <summary>shift(linspace(1, 0, N + 1)): evenly spaced in pre-shift time down to exactly 0.</summary>
+    public const string LinearSchedule = "linear";
+    public static IReadOnlyList<string> ScheduleNames { get; } = [DiffusersSchedule, LinearSchedule];
+
+    /// <summary>The N + 1 sigmas s_0 = 1 > ... > s_N = 0 of an N-step Euler sampler under a named schedule.</summary>
+    public static double[] EulerSchedule(int steps, double shift, string schedule = DiffusersSchedule)
     {
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), "need at least one sampling step");
         var s = new double[steps + 1];
-        for (int i = 0; i <= steps; i++) s[i] = Shift(1.0 - (double)i / steps, shift);
-        return s;
+        switch (schedule)
+        {
+            case DiffusersSchedule:
+                // s_i = shift(linspace(1, shift(1/1000), N)), then 0: the training table's smallest sigma is shifted
+                // once for the table and once more by set_timesteps, so the last step runs from a tiny sigma to 0.
+                double last = Shift(1.0 / 1000, shift);
+                for (int i = 0; i < steps; i++) s[i] = Shift(steps == 1 ? 1.0 : 1.0 + (last - 1.0) * i / (steps - 1), shift);
+                s[steps] = 0;
+                return s;
+            case LinearSchedule:
+                for (int i = 0; i <= steps; i++) s[i] = Shift(1.0 - (double)i / steps, shift);
+                return s;
+            default:
+                throw new ArgumentException($"unknown sampling schedule '{schedule}'; known: {string.Join(", ", ScheduleNames)}", nameof(schedule));
+        }
     }
 
     /// <summary>Classifier-free guidance: v = v_u + w (v_c - v_u).</summary>

@@ -18,7 +18,7 @@ public sealed class TimestepEmbedder : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <param name="sigma">[B] noise levels in [0, 1]; the model sees 1000*s (METHODS.md section 1).</param>
+    /// <param name="sigma">[B] noise levels in [0, 1]; the model sees 1000*s (docs/objectives.md, "Conventions").</param>
     public override Tensor forward(Tensor sigma)
     {
         using var scope = NewDisposeScope();

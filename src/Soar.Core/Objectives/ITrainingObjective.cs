@@ -8,6 +8,10 @@ namespace Soar.Core.Objectives;
 public interface ITrainingObjective
 {
     string Name { get; }
+
+    /// <summary>The objective's own options, recorded in the checkpoint's config.json lineage (so a package says how it was trained).</summary>
+    System.Text.Json.Nodes.JsonObject Describe() => new();
+
     ObjectiveOutput Loss(VelocityModel model, TrainingBatch batch, Generator generator);
 }
 

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Soar.Core.Objectives;
 
 /// <summary>
-/// Plain flow matching on real data (METHODS.md section 2):
+/// Plain flow matching on real data (docs/objectives.md, "SFT"):
 /// L = mean || f(x_s, s, c) - (eps - x0) ||^2 with logit-normal s and x_s = (1 - s) x0 + s eps.
 /// </summary>
 public sealed class SftObjective : ITrainingObjective

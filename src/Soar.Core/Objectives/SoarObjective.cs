@@ -1,12 +1,13 @@
 using Soar.Core.Flow;
 using Soar.Core.Models;
+using Soar.Core.Sampling;
 using Soar.Core.Training;
 using static TorchSharp.torch;
 
 namespace Soar.Core.Objectives;
 
 /// <summary>
-/// SOAR (METHODS.md section 3, after HY-SOAR's algorithm.py and train script). Per sample:
+/// SOAR (docs/objectives.md, "SOAR"; after HY-SOAR's algorithm.py and train script). Per sample:
 /// z0 = (1 - s0) x0 + s0 z1; main loss || f(z0, s0) - (z1 - x0) ||^2 (exactly SFT); a no-gradient guided Euler
 /// step with the current weights from s0 to s1 = shift(max(u - 1/N, 0)) gives the off-trajectory zh; K points
 /// z' = (1 - a) zh + a z1 with s' ~ U[s1, 1], a = (s' - s1) / (1 - s1), are trained towards v* = (z' - x0) / s'.
@@ -17,6 +18,14 @@ public sealed class SoarObjective(SoarOptions options) : ITrainingObjective
     public SoarOptions Options { get; } = Validated(options);
 
     public string Name => "soar";
+
+    public System.Text.Json.Nodes.JsonObject Describe()
+    {
+        var options = System.Text.Json.JsonSerializer.SerializeToNode(Options)!.AsObject();
+        // The rollout steps 1/N in pre-shift time on HY-SOAR's 1000-entry table, not on the sampler's schedule.
+        options["rollout_step"] = $"u1 = max(u - 1/{Options.NumSamplingSteps}, {SoarOptions.MinRolloutU}) in pre-shift time";
+        return options;
+    }
 
     public ObjectiveOutput Loss(VelocityModel model, TrainingBatch batch, Generator generator)
     {
@@ -62,7 +71,7 @@ public sealed class SoarObjective(SoarOptions options) : ITrainingObjective
         var hitClean = u1Raw.le(0);
         var s1 = RectifiedFlow.Shift(u1Raw.clamp_min(SoarOptions.MinRolloutU), shift);
 
-        var vCfg = GuidedVelocity(model, z0, s0, batch);
+        var vCfg = Guidance.Velocity(model, z0, s0, Guidance.Encode(model, batch.CaptionIds, batch.EmptyCaptionIds, Options.CfgScaleSampling), Options.CfgScaleSampling);
         var s0b = RectifiedFlow.Broadcast(s0, z0);
         var s1b = RectifiedFlow.Broadcast(s1, z0);
         var zh = RolloutState(z0, vCfg, s0, s1);
@@ -134,17 +143,6 @@ public sealed class SoarObjective(SoarOptions options) : ITrainingObjective
     /// </summary>
     public static Tensor Total(Tensor mainMean, long b, Tensor auxSum, long count, double lambda) =>
         (mainMean * b + auxSum * lambda) / (b + lambda * count);
-
-    /// <summary>v_u + w (v_c - v_u) at per-sample sigmas, conditional and unconditional rows in one forward.</summary>
-    private Tensor GuidedVelocity(VelocityModel model, Tensor z, Tensor sigma, TrainingBatch batch)
-    {
-        long b = z.shape[0];
-        var empty = batch.EmptyCaptionIds.expand(b, batch.EmptyCaptionIds.shape[1]);
-        var caption = model.EncodeCaption(cat([batch.CaptionIds, empty], 0));
-        var v = model.Velocity(cat([z, z], 0), cat([sigma, sigma], 0), caption);
-        var parts = v.split(b, 0);
-        return RectifiedFlow.Guide(parts[0], parts[1], Options.CfgScaleSampling);
-    }
 
     private static SoarOptions Validated(SoarOptions o) { o.Validate(); return o; }
 }

@@ -21,13 +21,8 @@ public static class StochasticRollout
                 // Re-noise the predicted clean image to s1 with fresh noise.
                 return (1 - s1) * (z - s0 * v) + s1 * Noise();
             case "flow_sde":
-            {
-                // Flow-GRPO's reverse SDE (METHODS.md section 4); at s = 1 the next table sigma keeps 1 - s away from 0.
-                var safe = where(s0.ge(1.0), full_like(s0, sigmaMax), s0);
-                var std = (s0 / (1 - safe)).sqrt() * noiseScale;
-                var mean = z * (1 + std.square() / (2 * s0) * dt) + v * (1 + std.square() * (1 - s0) / (2 * s0)) * dt;
-                return mean + std * (-dt).clamp_min(0).sqrt() * Noise();
-            }
+                // Flow-GRPO's reverse SDE; at s = 1 the next table sigma keeps 1 - s away from 0.
+                return Rl.FlowSde.Sample(z, v, s0, s1, sigmaMax, noiseScale, Noise());
             case "cps":
             {
                 // Coefficients-preserving sampling: keeps the signal and noise coefficients of the forward path.

@@ -49,14 +49,29 @@ public sealed class ModelFeed
         catch (Exception e) when (e is NotSupportedException or System.Security.Cryptography.CryptographicException or PlatformNotSupportedException) { return null; }
     }
 
-    /// <param name="skipDuplicate">Treat "this version is already on the feed" as success (the run cache publishes idempotently).</param>
-    public async Task PushAsync(string nupkgPath, string? apiKey, ILogger log, CancellationToken ct, bool skipDuplicate = false)
+    /// <summary>
+    /// Pushes the package. A version a folder feed already has is refused with a clear error, as NuGet servers do (the
+    /// folder would otherwise be overwritten in place while consumers keep a stale copy), unless the feed's copy has the
+    /// same bytes; with <paramref name="skipDuplicate"/> it is left as it is. Returns false when nothing was pushed.
+    /// </summary>
+    public async Task<bool> PushAsync(string nupkgPath, string? apiKey, ILogger log, CancellationToken ct, bool skipDuplicate = false)
     {
         if (!File.Exists(nupkgPath)) throw new StageException("SOAR2620", $"package {nupkgPath} does not exist");
         if (Source.IsLocal && !Directory.Exists(Source.Source))
             throw new StageException("SOAR2621", $"feed {Source.Source} does not exist; create the folder or name another --source");
         if (Source.IsHttp && string.IsNullOrEmpty(apiKey))
             throw new StageException("SOAR2622", $"pushing to {Source.Source} needs an API key: set it in the environment variable named by --api-key-env, or with `dotnet nuget setapikey` in NuGet.config (never in the project file)");
+        if (Source.IsLocal)
+        {
+            NuGet.Packaging.Core.PackageIdentity identity;
+            using (var reader = new NuGet.Packaging.PackageArchiveReader(nupkgPath)) identity = reader.GetIdentity();
+            if ((await VersionsAsync(identity.Id, log, ct)).Contains(identity.Version))
+            {
+                // Packing is deterministic, so a rerun package stage re-pushes the very same bytes: that is no conflict.
+                if (skipDuplicate || await HasIdenticalAsync(identity, nupkgPath, log, ct)) return false;
+                throw new StageException("SOAR2626", $"feed {Source.Source} already has {identity.Id} {identity.Version.ToNormalizedString()}; a published version is never replaced. Push it under a new version, or pass --skip-duplicate to leave the feed's copy as it is");
+            }
+        }
         var errors = new FeedErrorLog(log);
         try
         {
@@ -74,19 +89,34 @@ public sealed class ModelFeed
         }
         if (errors.Errors.Count > 0)
             throw new StageException("SOAR2623", $"pushing {Path.GetFileName(nupkgPath)} to feed {Source.Source} failed: {string.Join(" ", errors.Errors)}");
+        return true;
+    }
+
+    private async Task<bool> HasIdenticalAsync(NuGet.Packaging.Core.PackageIdentity identity, string nupkgPath, ILogger log, CancellationToken ct)
+    {
+        var copy = Path.Combine(Path.GetTempPath(), $"soar-{Guid.NewGuid():N}.nupkg");
+        try
+        {
+            await DownloadAsync(identity.Id, identity.Version, copy, log, ct);
+            return PackageCacheStamp.HashOf(copy) == PackageCacheStamp.HashOf(nupkgPath);
+        }
+        finally
+        {
+            if (File.Exists(copy)) File.Delete(copy);
+        }
     }
 
     /// <summary>
     /// The package <paramref name="id"/> <paramref name="version"/>, extracted and verified under
-    /// <paramref name="cacheRoot"/>/id/version; a cached copy is re-verified instead of downloaded again.
+    /// <paramref name="cacheRoot"/>/id/version. The feed's .nupkg is fetched every time and its signature verified; a cached
+    /// copy is reused (re-verified) only when it was extracted from exactly those bytes, else it is replaced by the feed's.
     /// </summary>
     public async Task<ExtractedModelPackage> RestoreAsync(string id, string version, string cacheRoot, ILogger log, CancellationToken ct)
     {
         if (!NuGetVersion.TryParse(version, out var wanted))
             throw new StageException("SOAR2602", $"'{version}' is not a valid NuGet version of package {id}");
+        var label = $"package {id} {wanted.ToNormalizedString()} from feed {Source.Source}";
         var target = Path.Combine(Path.GetFullPath(cacheRoot), id.ToLowerInvariant(), wanted.ToNormalizedString().ToLowerInvariant());
-        if (Directory.Exists(target) && File.Exists(Path.Combine(target, ModelPackageLayout.ContentManifest)))
-            return ModelPackageExtractor.Verify(target, $"cached package {id} {wanted} at {target}");
 
         var versions = await VersionsAsync(id, log, ct);
         if (versions.Count == 0)
@@ -97,7 +127,18 @@ public sealed class ModelFeed
         try
         {
             await DownloadAsync(id, wanted, download, log, ct);
-            return ModelPackageExtractor.Extract(download, target);
+            var feedHash = PackageCacheStamp.HashOf(download);
+            var signature = await PackageSignatures.VerifyAsync(download, label, _settings, ct);
+            var stamp = PackageCacheStamp.Read(target);
+            if (stamp == feedHash && File.Exists(Path.Combine(target, ModelPackageLayout.ContentManifest)))
+                return ModelPackageExtractor.Verify(target, $"cached {label} at {target}") with { Signature = signature };
+            var note = Directory.Exists(target)
+                ? $"the cached copy at {target} was not extracted from the feed's package ({(stamp is null ? "no record of its .nupkg" : $"its .nupkg had SHA-512 {stamp[..16]}...")}, the feed's has {feedHash[..16]}...); replaced it with the feed's"
+                : null;
+            PackageCacheStamp.Clear(target);
+            var extracted = ModelPackageExtractor.Extract(download, target, label, replace: true);
+            PackageCacheStamp.Write(target, feedHash);
+            return extracted with { Signature = signature, CacheNote = note };
         }
         finally
         {

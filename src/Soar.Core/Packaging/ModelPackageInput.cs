@@ -12,6 +12,8 @@ public static class ModelPackageInput
 {
     public const string PackageParameter = "ModelPackage";
     public const string SourceParameter = "PackageSource";
+    /// <summary>The content hash the consumer expects (`soar pack` prints it; &lt;BaseModel ContentHash="..."&gt; sets it).</summary>
+    public const string ContentHashParameter = "PackageContentHash";
 
     /// <summary>The model input: <paramref name="upstream"/> when no ModelPackage is set, else the restored package; both is an error.</summary>
     public static StageInput? Resolve(StageContext context, StageInput? upstream)
@@ -27,8 +29,19 @@ public static class ModelPackageInput
         var feed = source.Length > 0 ? ModelFeed.Resolve(source, workingDir) : FirstFeedWith(reference, workingDir, context.Name);
         var restored = feed.RestoreAsync(reference.Id, reference.Version, ModelPackageReference.CacheRoot(projectDir), NullLogger.Instance, CancellationToken.None)
             .GetAwaiter().GetResult();
-        context.Log.Info($"model package {reference.Id} {reference.Version} from {feed.Source.Source}: verified, model content hash {restored.ModelContentHash}");
+        if (restored.CacheNote is { } note) context.Log.Warning("SOAR2627", $"model package {reference.Id} {reference.Version}: {note}");
+        CheckPin(context, reference, restored);
+        if (projectDir is not null) PackageLockFile.Enforce(projectDir, restored);
+        context.Log.Info($"model package {reference.Id} {reference.Version} from {feed.Source.Source}: verified, content hash {restored.ContentHash} (recomputed from its files), {restored.Signature}");
         return new StageInput { Name = $"{reference.Id}/{reference.Version}", Kind = "package", Dir = restored.ModelDir };
+    }
+
+    private static void CheckPin(StageContext context, ModelPackageReference reference, ExtractedModelPackage restored)
+    {
+        var pin = context.String(ContentHashParameter).Trim();
+        if (pin.Length == 0) return;
+        if (!pin.Equals(restored.ContentHash, StringComparison.OrdinalIgnoreCase))
+            throw new StageException("SOAR2618", $"stage '{context.Name}': model package {reference.Id} {reference.Version} has content hash {restored.ContentHash}, but {ContentHashParameter} (ContentHash on <BaseModel>) pins {pin}; the package is not the one the project expects. If the new package is intended, set the pin to {restored.ContentHash}");
     }
 
     /// <summary>Without PackageSource, the NuGet.config sources are searched in order, as a restore would.</summary>

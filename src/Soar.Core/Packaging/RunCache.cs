@@ -82,8 +82,8 @@ public sealed class RunCache(ModelFeed feed, string? apiKeyVariable = null)
         try
         {
             await feed.DownloadAsync(id, Version, nupkg, NullLogger.Instance, ct);
-            PackageFiles.ExtractAll(nupkg, temp, PackageType);
             var source = $"run cache package {id} on {feed.Source.Source}";
+            PackageFiles.ExtractAll(nupkg, temp, PackageType, source);
             var manifest = Verify(temp, fingerprint, source);
             MoveInto(temp, outputDir, manifest);
             log.Info($"run cache: restored outputs of fingerprint {fingerprint} from {feed.Source.Source} instead of running the stage");

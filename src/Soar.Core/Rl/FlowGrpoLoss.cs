@@ -1,4 +1,3 @@
-using Soar.Core.Flow;
 using Soar.Core.Models;
 using Soar.Core.Sampling;
 using static TorchSharp.torch;
@@ -6,7 +5,7 @@ using static TorchSharp.torch;
 namespace Soar.Core.Rl;
 
 /// <summary>
-/// Flow-GRPO's loss at one schedule step s_j -> s_{j+1} for a mini-batch of recorded transitions (METHODS.md section 4):
+/// Flow-GRPO's loss at one schedule step s_j -> s_{j+1} for a mini-batch of recorded transitions (docs/objectives.md, "Flow-GRPO"):
 /// mean(max(-A r, -A clip(r, 1 - e, 1 + e))) + beta * KL(policy || reference), with r = exp(logp - logp_old) and
 /// both means taken under CFG.
 /// </summary>
@@ -18,14 +17,10 @@ public static class FlowGrpoLoss
         Tensor x, Tensor next, Tensor oldLogProb, Tensor advantages, Tensor ids, Tensor emptyIds,
         double sigma, double sigmaNext, double sigmaMax, FlowGrpoOptions options)
     {
-        long b = x.shape[0];
-        var empty = emptyIds.shape[0] == b ? emptyIds : emptyIds.expand(b, emptyIds.shape[1]);
-        bool guided = options.Cfg != 1.0;
-        var caption = policy.EncodeCaption(guided ? cat([ids, empty], dim: 0) : ids);
-        var v = guided
-            ? GuidedTrainingVelocity(policy, x, sigma, caption, options.Cfg)
-            : policy.Velocity(x, full(b, sigma, dtype: ScalarType.Float32, device: x.device), caption);
-        var (mean, std) = FlowSde.Step(x, v, sigma, sigmaNext, sigmaMax, options.NoiseLevel);
+        var caption = Guidance.Encode(policy, ids, emptyIds, options.Cfg);
+        // The gradient flows through the conditional prediction only, as the reference's training log-prob does.
+        var v = Guidance.Velocity(policy, x, sigma, caption, options.Cfg, detachUnconditional: true);
+        var (mean, std, diffusion) = FlowSde.Step(x, v, sigma, sigmaNext, sigmaMax, options.NoiseLevel);
         var logProb = FlowSde.LogProb(next, mean, std);
         var advantage = advantages.clamp(-options.AdvantageClip, options.AdvantageClip);
         var ratio = exp(logProb - oldLogProb);
@@ -37,10 +32,10 @@ public static class FlowGrpoLoss
             Tensor referenceMean;
             using (no_grad())
             {
-                var vRef = EulerSampler.GuidedVelocity(reference, x, sigma, referenceCaption, options.Cfg != 1.0, options.Cfg);
+                var vRef = Guidance.Velocity(reference, x, sigma, referenceCaption, options.Cfg);
                 referenceMean = FlowSde.Step(x, vRef, sigma, sigmaNext, sigmaMax, options.NoiseLevel).Mean;
             }
-            var klTerm = FlowSde.Kl(mean, referenceMean, std).mean();
+            var klTerm = FlowSde.Kl(mean, referenceMean, diffusion).mean();
             loss = policyLoss + klTerm * options.Beta;
             kl = klTerm.item<float>();
         }
@@ -50,18 +45,5 @@ public static class FlowGrpoLoss
             (logDiff.square().mean() * 0.5).item<float>(),
             // Monte-Carlo entropy estimate: -E[log p] over the taken transitions, in nats per element.
             -logProb.detach().mean().item<float>());
-    }
-
-    /// <summary>
-    /// v_u + w (v_c - v_u) with the unconditional branch detached, as the reference's training log-prob does:
-    /// the gradient flows through the conditional prediction only.
-    /// </summary>
-    public static Tensor GuidedTrainingVelocity(VelocityModel model, Tensor x, double sigma, EncodedCaption caption, double cfgScale)
-    {
-        long b = x.shape[0];
-        var s = full(2 * b, sigma, dtype: ScalarType.Float32, device: x.device);
-        var v = model.Velocity(cat([x, x], dim: 0), s, caption);
-        var parts = v.split(b, dim: 0);
-        return RectifiedFlow.Guide(parts[0], parts[1].detach(), cfgScale);
     }
 }

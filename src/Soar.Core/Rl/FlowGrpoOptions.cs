@@ -1,13 +1,11 @@
 namespace Soar.Core.Rl;
 
 /// <summary>
-/// Hyper-parameters of a Flow-GRPO run. Defaults follow the official code's GenEval/OCR configs (a = 0.7, T = 10,
+/// The Flow-GRPO hyper-parameters of a run (the optimizer's, steps, logging and checkpoints are its TrainingOptions). Defaults follow the official code's GenEval/OCR configs (a = 0.7, T = 10,
 /// clip 1e-4, beta 0.04, CFG 4.5, advantages clipped to 5, batch std); G and prompts per step are sized for a CPU.
 /// </summary>
 public sealed record FlowGrpoOptions
 {
-    /// <summary>RL steps; each draws fresh rollouts, scores them and updates the policy.</summary>
-    public int Steps { get; init; } = 50;
     public int PromptsPerStep { get; init; } = 2;
     /// <summary>G: rollouts per prompt (24 in the paper; 8 keeps a CPU step to seconds).</summary>
     public int GroupSize { get; init; } = 8;
@@ -27,14 +25,8 @@ public sealed record FlowGrpoOptions
     /// <summary>Optimizer steps per RL step: the rollouts are shuffled and split into this many mini-batches (reference: 2).</summary>
     public int MiniBatches { get; init; } = 2;
     public int InnerEpochs { get; init; } = 1;
-    public double LearningRate { get; init; } = 1e-4;
-    public double WeightDecay { get; init; } = 1e-4;
-    public double Beta1 { get; init; } = 0.9;
-    public double Beta2 { get; init; } = 0.999;
-    public double GradClip { get; init; } = 1.0;
+    /// <summary>Seed of the prompt draws, rollout noise and shuffling (the stage's Seed).</summary>
     public long Seed { get; init; }
-    public int LogEvery { get; init; } = 1;
-    public int CheckpointEvery { get; init; }
     /// <summary>Consecutive collapsed steps (no reward signal at all) tolerated before the run stops.</summary>
     public int CollapsePatience { get; init; } = 5;
 
@@ -44,7 +36,6 @@ public sealed record FlowGrpoOptions
 
     public void Validate()
     {
-        if (Steps < 1) throw new ArgumentException($"Steps must be at least 1, got {Steps}");
         if (PromptsPerStep < 1) throw new ArgumentException($"PromptsPerStep must be at least 1, got {PromptsPerStep}");
         if (GroupSize < 2) throw new ArgumentException($"GroupSize must be at least 2 (advantages compare rollouts of one prompt), got {GroupSize}");
         if (SdeSteps < 2) throw new ArgumentException($"SdeSteps must be at least 2, got {SdeSteps}");

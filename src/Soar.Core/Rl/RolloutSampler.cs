@@ -18,12 +18,9 @@ public static class RolloutSampler
     {
         using var inference = inference_mode();
         int steps = schedule.Length - 1;
-        long b = noise.shape[0];
-        bool guided = cfgScale != 1.0;
         double sigmaMax = FlowSde.SigmaMax(schedule);
         using var outer = NewDisposeScope();
-        var empty = emptyIds.shape[0] == b ? emptyIds : emptyIds.expand(b, emptyIds.shape[1]);
-        var caption = model.EncodeCaption(guided ? cat([ids, empty], dim: 0) : ids);
+        var caption = Guidance.Encode(model, ids, emptyIds, cfgScale);
         var states = new List<Tensor> { noise.detach().clone() };
         var logProbs = new List<Tensor>();
         for (int i = 0; i < steps; i++)
@@ -31,8 +28,8 @@ public static class RolloutSampler
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
             var x = states[i];
-            var v = EulerSampler.GuidedVelocity(model, x, schedule[i], caption, guided, cfgScale);
-            var (mean, std) = FlowSde.Step(x, v, schedule[i], schedule[i + 1], sigmaMax, noiseLevel);
+            var v = Guidance.Velocity(model, x, schedule[i], caption, cfgScale);
+            var (mean, std, _) = FlowSde.Step(x, v, schedule[i], schedule[i + 1], sigmaMax, noiseLevel);
             var next = mean + randn(x.shape, generator: generator).to(x.device) * std;
             logProbs.Add(FlowSde.LogProb(next, mean, std).MoveToOuterDisposeScope());
             states.Add(next.MoveToOuterDisposeScope());

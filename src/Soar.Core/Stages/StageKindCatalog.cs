@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Soar.Core.Stages;
 
@@ -28,8 +29,9 @@ public sealed class StageKindCatalog
             foreach (var p in kind.Value.GetProperty("parameters").EnumerateObject())
             {
                 string? Str(string name) => p.Value.TryGetProperty(name, out var v) ? v.GetString() : null;
+                bool fingerprint = !p.Value.TryGetProperty("fingerprint", out var f) || f.GetBoolean();
                 parameters[p.Name] = new StageParameterInfo(p.Name, Str("type") ?? "string", Str("default") ?? "",
-                    Str("min"), Str("max"), Str("choices")?.Split(','), Str("description") ?? "");
+                    Str("min"), Str("max"), Str("choices")?.Split(','), Str("description") ?? "", fingerprint);
             }
             var inherits = kind.Value.TryGetProperty("inherits", out var parent) ? parent.GetString() : null;
             kinds[kind.Name] = new StageKindInfo(kind.Name, kind.Value.GetProperty("description").GetString() ?? "", parameters, inherits);
@@ -47,17 +49,36 @@ public sealed class StageKindCatalog
     }
 }
 
-public sealed record StageKindInfo(string Name, string Description, IReadOnlyDictionary<string, StageParameterInfo> Parameters, string? Inherits = null);
+public sealed record StageKindInfo(string Name, string Description, IReadOnlyDictionary<string, StageParameterInfo> Parameters, string? Inherits = null)
+{
+    /// <summary>
+    /// <paramref name="record"/> (e.g. the training options serialized into config.json) without the properties named
+    /// after a parameter marked "fingerprint": false, so a logging knob never changes an output's bytes.
+    /// </summary>
+    public JsonNode? WithoutUnfingerprinted(JsonNode? record)
+    {
+        if (record is not JsonObject obj) return record;
+        foreach (var key in obj.Select(p => p.Key).ToList())
+            if (Parameters.TryGetValue(key, out var info) && !info.Fingerprint) obj.Remove(key);
+        return obj;
+    }
+}
 
-public sealed record StageParameterInfo(string Name, string Type, string Default, string? Min, string? Max, string[]? Choices, string Description)
+/// <summary>One catalog parameter; <paramref name="Fingerprint"/> false: a logging/progress knob that cannot change any output.</summary>
+public sealed record StageParameterInfo(string Name, string Type, string Default, string? Min, string? Max, string[]? Choices, string Description, bool Fingerprint = true)
 {
     /// <summary>Checks a raw value against type, range and choices; returns an error message or null.</summary>
     public string? Validate(string raw)
     {
         switch (Type)
         {
+            // "int" is read with StageContext.Int (Int32), "long" with StageContext.Long.
             case "int":
-                if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l)) return $"'{raw}' is not an integer";
+                if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i))
+                    return long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) ? $"{raw} is outside the 32-bit integer range (at most {int.MaxValue})" : $"'{raw}' is not an integer";
+                return CheckRange(i);
+            case "long":
+                if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l)) return $"'{raw}' is not a 64-bit integer";
                 return CheckRange(l);
             case "double":
                 if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d)) return $"'{raw}' is not a finite number";

@@ -8,20 +8,18 @@ using static TorchSharp.torch;
 namespace Soar.Core.Training;
 
 /// <summary>
-/// The optimisation loop shared by every training stage: AdamW, gradient accumulation, grad-norm clipping,
-/// optional EMA, progress and metrics. All randomness of step k comes from generators seeded by (seed, k),
-/// so training [0, N) then resuming [N, 2N) equals training [0, 2N) given the restored weights and optimizer.
+/// The one optimisation loop of every training stage (SFT, SOAR, Flow-GRPO): AdamW, the learning-rate schedule,
+/// gradient accumulation over micro-batches, grad-norm clipping, the NaN guard, optional EMA, progress, metrics and
+/// periodic checkpoints. What a step trains comes from an <see cref="IStepSource"/>. All randomness of step k comes
+/// from generators seeded by (seed, k), so training [0, N) then resuming [N, 2N) equals training [0, 2N) given the
+/// restored weights, EMA and optimizer.
 /// </summary>
 public sealed class FlowTrainer
 {
     private readonly VelocityModel _model;
-    private readonly ITrainingObjective _objective;
+    private readonly IStepSource _steps;
     private readonly TrainingOptions _options;
-    private readonly TrainingSet _data;
     private readonly IStageLog _log;
-    private readonly Tensor _emptyIds;
-    private int _cachedEpoch = -1;
-    private int[] _cachedOrder = [];
 
     public AdamW Optimizer { get; }
     public EmaWeights? Ema { get; }
@@ -31,18 +29,20 @@ public sealed class FlowTrainer
     /// <summary>Called after step k completes when k is a multiple of CheckpointEvery (and never after the last step).</summary>
     public Action<int>? OnCheckpoint { get; set; }
 
-    public FlowTrainer(VelocityModel model, ITrainingObjective objective, TrainingOptions options, TrainingSet data, Tensor emptyIds, IStageLog log)
+    public FlowTrainer(VelocityModel model, IStepSource steps, TrainingOptions options, IStageLog log)
     {
         options.Validate();
         _model = model;
-        _objective = objective;
+        _steps = steps;
         _options = options;
-        _data = data;
-        _emptyIds = emptyIds;
         _log = log;
         Optimizer = optim.AdamW(model.parameters(), options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
         Ema = options.EmaDecay > 0 ? new EmaWeights(model, options.EmaDecay) : null;
     }
+
+    /// <summary>SFT and SOAR: a batch objective over a dataset.</summary>
+    public FlowTrainer(VelocityModel model, ITrainingObjective objective, TrainingOptions options, TrainingSet data, Tensor emptyIds, IStageLog log)
+        : this(model, new DatasetSteps(objective, data, options, emptyIds), options, log) { }
 
     /// <summary>Stops runs whose weights do not move or whose loss keeps climbing (see <see cref="LearningMonitor"/>).</summary>
     public LearningMonitor Monitor { get; init; } = new();
@@ -57,36 +57,18 @@ public sealed class FlowTrainer
         int windowSteps = 0;
         var clock = Stopwatch.StartNew();
         var windowClock = Stopwatch.StartNew();
-        int micro = _options.BatchSize / _options.GradAccumulation;
         for (int step = startStep; step < endStep; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            foreach (var group in Optimizer.ParamGroups) group.LearningRate = _options.LearningRateAt(step);
-            Optimizer.zero_grad();
-            var stepMetrics = new Dictionary<string, double>();
+            double lr = _options.LearningRateAt(step);
+            foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
             using var generator = new Generator(SplitMix64.Derive(_options.Seed, "step", step), CPU);
-            var indices = BatchIndices(step);
-            var dropout = new SplitMix64(SplitMix64.Derive(_options.Seed, "caption-dropout", step));
-            for (int m = 0; m < _options.GradAccumulation; m++)
-            {
-                using var scope = NewDisposeScope();
-                var batch = MakeBatch(indices.AsSpan(m * micro, micro), dropout);
-                var output = _objective.Loss(_model, batch, generator);
-                (output.Loss / _options.GradAccumulation).backward();
-                foreach (var (k, v) in output.Metrics) stepMetrics[k] = stepMetrics.GetValueOrDefault(k) + v / _options.GradAccumulation;
-            }
-            double loss = stepMetrics.GetValueOrDefault("loss");
-            if (!double.IsFinite(loss))
-                throw new StageException("SOAR2103", $"the loss is {loss} at step {step + 1}; training stopped before the weights were damaged. Lower LearningRate or check the data.");
-            double gradNorm = _options.GradClip > 0
-                ? nn.utils.clip_grad_norm_(_model.parameters(), _options.GradClip)
-                : GradNorm();
-            Optimizer.step();
-            // Updates are counted from the stage's first step, so a resumed run draws the same decays.
-            Ema?.Update(_model, _options.EmaDecayAt(step + 1));
-            losses.Add(loss);
-            stepMetrics["grad_norm"] = gradNorm;
-            stepMetrics["lr"] = _options.LearningRateAt(step);
+            using var stepScope = NewDisposeScope();
+            var plan = _steps.Plan(_model, step, generator, cancellationToken);
+            var stepMetrics = RunUpdates(plan, step, cancellationToken);
+            losses.Add(stepMetrics.GetValueOrDefault("loss"));
+            foreach (var (k, v) in plan.Metrics) stepMetrics[k] = v;
+            stepMetrics["lr"] = lr;
             foreach (var (k, v) in stepMetrics) window[k] = window.GetValueOrDefault(k) + v;
             windowSteps++;
 
@@ -97,7 +79,7 @@ public sealed class FlowTrainer
                 report["images_per_s"] = windowSteps * _options.BatchSize / Math.Max(windowClock.Elapsed.TotalSeconds, 1e-9);
                 var perStep = clock.Elapsed.TotalSeconds / (done - startStep);
                 _log.Progress(done, endStep, report, TimeSpan.FromSeconds(perStep * (endStep - done)));
-                Monitor.Observe(done, report["loss"], () => WeightFingerprint() != initialWeights);
+                if (_steps.MonitorsLoss) Monitor.Observe(done, report["loss"], () => WeightFingerprint() != initialWeights);
                 OnMetrics?.Invoke(done, report);
                 window.Clear();
                 windowSteps = 0;
@@ -106,6 +88,37 @@ public sealed class FlowTrainer
             if (_options.CheckpointEvery > 0 && done % _options.CheckpointEvery == 0 && done < endStep) OnCheckpoint?.Invoke(done);
         }
         return new TrainingSummary(losses, clock.Elapsed);
+    }
+
+    /// <summary>The plan's optimizer updates; metrics are means over every micro-batch of the step, grad_norm over updates.</summary>
+    private Dictionary<string, double> RunUpdates(StepPlan plan, int step, CancellationToken cancellationToken)
+    {
+        var metrics = new Dictionary<string, double>();
+        int microBatches = plan.Updates.Sum(u => u.MicroBatches);
+        double gradNorms = 0;
+        foreach (var update in plan.Updates)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Optimizer.zero_grad();
+            double loss = 0;
+            for (int m = 0; m < update.MicroBatches; m++)
+            {
+                using var scope = NewDisposeScope();
+                var output = update.MicroBatch(m);
+                (output.Loss / update.MicroBatches).backward();
+                loss += output.Metrics.GetValueOrDefault("loss") / update.MicroBatches;
+                foreach (var (k, v) in output.Metrics) metrics[k] = metrics.GetValueOrDefault(k) + v / microBatches;
+            }
+            if (!double.IsFinite(loss))
+                throw new StageException("SOAR2103", $"the {_steps.Name} loss is {loss} at step {step + 1}; training stopped before the weights were damaged. Lower LearningRate or check the data.");
+            gradNorms += _options.GradClip > 0 ? nn.utils.clip_grad_norm_(_model.parameters(), _options.GradClip) : GradNorm();
+            Optimizer.step();
+            // EMA decays are counted in steps from the stage's start, so a resumed run applies the same ones.
+            Ema?.Update(_model, _options.EmaDecayAt(step + 1));
+        }
+        if (plan.Updates.Count > 0) metrics["grad_norm"] = gradNorms / plan.Updates.Count;
+        metrics["optimizer_steps"] = plan.Updates.Count;
+        return metrics;
     }
 
     /// <summary>Sum and sum of squares of every weight: changes whenever any optimizer step moved a weight.</summary>
@@ -129,48 +142,6 @@ public sealed class FlowTrainer
         double sum = 0;
         foreach (var p in _model.parameters()) if (p.grad is { } g) sum += g.pow(2).sum().item<float>();
         return Math.Sqrt(sum);
-    }
-
-    /// <summary>Sample positions step*B .. step*B+B-1 of an endless stream of seeded epoch permutations.</summary>
-    private int[] BatchIndices(int step)
-    {
-        int n = _data.Count, b = _options.BatchSize;
-        var result = new int[b];
-        for (int j = 0; j < b; j++)
-        {
-            long position = (long)step * b + j;
-            int epoch = (int)(position / n);
-            if (epoch != _cachedEpoch) { _cachedOrder = Permutation(n, SplitMix64.Derive(_options.Seed, "epoch", epoch)); _cachedEpoch = epoch; }
-            result[j] = _cachedOrder[position % n];
-        }
-        return result;
-    }
-
-    private static int[] Permutation(int n, ulong seed)
-    {
-        var order = Enumerable.Range(0, n).ToArray();
-        var rng = new SplitMix64(seed);
-        for (int i = n - 1; i > 0; i--) { int k = rng.NextInt(i + 1); (order[i], order[k]) = (order[k], order[i]); }
-        return order;
-    }
-
-    private TrainingBatch MakeBatch(ReadOnlySpan<int> indices, SplitMix64 dropout)
-    {
-        var device = _data.Images.device;
-        var idx = tensor(indices.ToArray().Select(i => (long)i).ToArray(), device: device);
-        var images = _data.Images.index_select(0, idx);
-        var ids = _data.CaptionIds.index_select(0, idx);
-        if (_options.CaptionDropout > 0)
-        {
-            var drop = new bool[indices.Length];
-            for (int i = 0; i < drop.Length; i++) drop[i] = dropout.NextDouble() < _options.CaptionDropout;
-            if (drop.Any(d => d))
-            {
-                var mask = tensor(drop, device: device).unsqueeze(1);
-                ids = where(mask, _emptyIds.to(device).expand_as(ids), ids);
-            }
-        }
-        return new TrainingBatch(images, ids, _emptyIds.to(device));
     }
 }
 

@@ -11,8 +11,10 @@ public sealed class KindCatalog
     public const string ResourceName = "Soar.stage-kinds.json";
 
     public IReadOnlyDictionary<string, KindInfo> Kinds { get; }
+    /// <summary>Names of the built-in worlds (a curate Source that is one of them draws that world, anything else is a path).</summary>
+    public IReadOnlySet<string> Worlds { get; }
 
-    private KindCatalog(IReadOnlyDictionary<string, KindInfo> kinds) => Kinds = kinds;
+    private KindCatalog(IReadOnlyDictionary<string, KindInfo> kinds, IReadOnlySet<string> worlds) => (Kinds, Worlds) = (kinds, worlds);
 
     public static KindCatalog Embedded { get; } = LoadEmbedded();
 
@@ -28,12 +30,15 @@ public sealed class KindCatalog
             foreach (var p in kind.Value.GetProperty("parameters").EnumerateObject())
             {
                 string? Text(string name) => p.Value.TryGetProperty(name, out var v) ? v.GetString() : null;
+                bool fingerprint = !p.Value.TryGetProperty("fingerprint", out var f) || f.GetBoolean();
                 parameters[p.Name] = new ParameterRule(p.Name, Text("type") ?? "string", Text("default") ?? "",
-                    Text("min"), Text("max"), Text("choices")?.Split(',').Select(c => c.Trim()).ToArray());
+                    Text("min"), Text("max"), Text("choices")?.Split(',').Select(c => c.Trim()).ToArray(), fingerprint);
             }
             var description = kind.Value.TryGetProperty("description", out var d) ? d.GetString() ?? "" : "";
             var inherits = kind.Value.TryGetProperty("inherits", out var i) ? i.GetString() : null;
-            kinds[kind.Name] = new KindInfo(kind.Name, description, parameters, inherits);
+            var upstream = kind.Value.TryGetProperty("upstream", out var u) ? UpstreamRule.Parse(u.GetString() ?? "") : null;
+            var produces = kind.Value.TryGetProperty("produces", out var o) ? o.GetString() ?? "" : "";
+            kinds[kind.Name] = new KindInfo(kind.Name, description, parameters, inherits, upstream, produces);
         }
         // A kind that inherits takes every parameter of its parent that it does not redeclare (soar extends sft).
         foreach (var child in kinds.Values.Where(k => k.Inherits is not null).ToList())
@@ -42,9 +47,10 @@ public sealed class KindCatalog
                 throw new InvalidDataException($"stage-kinds.json: kind '{child.Name}' inherits unknown kind '{child.Inherits}'");
             var merged = new Dictionary<string, ParameterRule>(parent.Parameters, StringComparer.OrdinalIgnoreCase);
             foreach (var (name, rule) in child.Parameters) merged[name] = rule;
-            kinds[child.Name] = child with { Parameters = merged };
+            kinds[child.Name] = child with { Parameters = merged, Upstream = child.Upstream ?? parent.Upstream, Produces = child.Produces.Length > 0 ? child.Produces : parent.Produces };
         }
-        return new KindCatalog(kinds);
+        var worlds = doc.RootElement.TryGetProperty("worlds", out var w) ? (w.GetString() ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : [];
+        return new KindCatalog(kinds, new HashSet<string>(worlds, StringComparer.OrdinalIgnoreCase));
     }
 
     private static KindCatalog LoadEmbedded()

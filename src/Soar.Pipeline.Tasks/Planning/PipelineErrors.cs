@@ -19,4 +19,6 @@ public static class PipelineErrors
     public const string NotReproduced = "SOAR1015";
     public const string UnknownOnlyStage = "SOAR1009";
     public const string BaseModel = "SOAR1016";
+    public const string BlankValue = "SOAR1017";
+    public const string UpstreamMismatch = "SOAR1018";
 }

@@ -36,11 +36,15 @@ public static class PipelinePlanner
             errors.Add(new(PipelineErrors.Cycle, $"stages depend on each other in a cycle: {string.Join(" -> ", cycle)}; remove one of these Upstream links", first.File, first.Line));
             return new PipelinePlan([], errors);
         }
-        return new PipelinePlan(order, errors);
+        UpstreamRules.Check(order, catalog, errors);
+        return new PipelinePlan(errors.Count > 0 ? [] : order, errors);
     }
 
     private static void CheckKindAndParameters(StageDeclaration stage, KindCatalog catalog, List<PipelineDiagnostic> errors)
     {
+        // An empty value is a mistake (an unset property, a typo), never a request for the default.
+        foreach (var name in stage.BlankMetadata ?? [])
+            errors.Add(new(PipelineErrors.BlankValue, $"stage '{stage.Name}': {name} is written with an empty value; give it a value, or remove {name} to use {DefaultText(stage, catalog, name)}", stage.File, stage.Line));
         if (string.IsNullOrWhiteSpace(stage.Kind))
         {
             errors.Add(new(PipelineErrors.MissingKind, $"stage '{stage.Name}' has no Kind; add Kind=\"...\" (one of {string.Join(", ", catalog.Kinds.Keys)})", stage.File, stage.Line));
@@ -59,6 +63,10 @@ public static class PipelinePlanner
                 errors.Add(new(PipelineErrors.BadValue, $"stage '{stage.Name}': {rule.Name}={value}: {why} (expected {rule.Describe()})", stage.File, stage.Line));
         }
     }
+
+    private static string DefaultText(StageDeclaration stage, KindCatalog catalog, string name) =>
+        catalog.TryGet(stage.Kind, out var kind) && kind.Parameters.TryGetValue(name, out var rule) ? $"the default '{rule.Default}'"
+        : name.Equals("Upstream", StringComparison.OrdinalIgnoreCase) ? "no upstream stage" : "the default";
 }
 
 /// <summary>Stages in run order, or the errors that prevent running them.</summary>

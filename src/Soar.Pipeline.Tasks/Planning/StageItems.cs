@@ -25,14 +25,18 @@ public static class StageItems
         {
             var name = (string)entry.Key;
             var value = (string?)entry.Value ?? "";
-            // An empty attribute means "not set" in MSBuild; the catalog default applies.
-            if (value.Length > 0 && !StageDeclaration.ReservedMetadata.Contains(name, StringComparer.OrdinalIgnoreCase))
+            // Blank values are reported from the project text below (MSBuild may drop empty metadata).
+            if (value.Trim().Length > 0 && !StageDeclaration.ReservedMetadata.Contains(name, StringComparer.OrdinalIgnoreCase))
                 parameters[name] = value;
         }
         var definedIn = item.GetMetadata("DefiningProjectFullPath");
         var file = string.IsNullOrEmpty(definedIn) ? projectFile : definedIn;
+        var location = ProjectLineMap.FindItem(file, "Stage", item.ItemSpec, occurrence);
+        // Kind has its own error (SOAR1007); any other metadata the author wrote must have a value.
+        var blank = location.WrittenMetadata
+            .Where(m => !m.Equals("Kind", StringComparison.OrdinalIgnoreCase) && item.GetMetadata(m).Trim().Length == 0)
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         return new StageDeclaration(item.ItemSpec, item.GetMetadata("Kind").Trim(),
-            StageDeclaration.SplitUpstream(item.GetMetadata("Upstream")), parameters, file,
-            ProjectLineMap.FindItemLine(file, "Stage", item.ItemSpec, occurrence));
+            StageDeclaration.SplitUpstream(item.GetMetadata("Upstream")), parameters, file, location.Line, blank);
     }
 }

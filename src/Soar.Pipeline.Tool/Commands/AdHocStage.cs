@@ -37,6 +37,15 @@ public static class AdHocStage
         };
     }
 
+    /// <summary>Checks each value against the catalog before anything runs; an error names the command-line option, not the parameter.</summary>
+    public static void CheckOptions(string kind, Dictionary<string, string> parameters, IReadOnlyDictionary<string, string> options)
+    {
+        var info = StageKindCatalog.Default.Get(kind);
+        foreach (var (name, value) in parameters)
+            if (info.Parameters.TryGetValue(name, out var rule) && rule.Validate(value) is { } why)
+                throw new StageException("SOAR1003", $"{(options.TryGetValue(name, out var option) ? option : name)} {value}: {why}");
+    }
+
     public static void Run(string kind, string outDir, Dictionary<string, string> parameters, List<StageInput> inputs, CancellationToken ct)
     {
         var temp = $"{outDir}.tmp-{Guid.NewGuid().ToString("N")[..8]}";

@@ -26,6 +26,8 @@ public static class PackCommand
             var info = ModelPackageInfo.Parse(parse.GetRequiredValue(id), parse.GetRequiredValue(version), parse.GetValue(authors), parse.GetValue(license), parse.GetValue(description));
             var path = ModelPackageWriter.Write(info, parse.GetRequiredValue(model).FullName, parse.GetValue(eval)?.FullName, parse.GetRequiredValue(output).FullName);
             Console.WriteLine($"packed {path}");
+            // Consumers pin this value (<BaseModel ... ContentHash="..."/>); restore recomputes it from the extracted files.
+            Console.WriteLine($"content hash {ModelPackageExtractor.ContentHashOf(path)}");
             return 0;
         }, ct));
         return command;

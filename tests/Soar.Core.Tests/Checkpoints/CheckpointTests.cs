@@ -93,6 +93,8 @@ public sealed class CheckpointTests : IDisposable
         File.Delete(Path.Combine(dir, CheckpointLayout.TrainerState));
         Assert.Contains(CheckpointLayout.TrainerState, Assert.Throws<FileNotFoundException>(() => CheckpointReader.Open(dir)).Message);
 
+        // Without checksums.json (a checkpoint from before they existed) the edited file is parsed and its value checked.
+        File.Delete(Path.Combine(dir, CheckpointLayout.Checksums));
         File.WriteAllText(Path.Combine(dir, CheckpointLayout.TrainerState), "{\"global_step\": -3}");
         Assert.Contains("non-negative integer 'global_step'", Assert.Throws<InvalidDataException>(() => CheckpointReader.Open(dir)).Message);
     }
@@ -143,6 +145,78 @@ public sealed class CheckpointTests : IDisposable
         var partial = new AdamW(fresh.named_parameters().Where(p => p.name.StartsWith("fc2")).Select(p => p.parameter));
         var e = Assert.Throws<InvalidDataException>(() => CheckpointReader.Open(dir).LoadInto(fresh, null, partial));
         Assert.Contains("has 4 parameters but the optimizer's has 2", e.Message);
+    }
+
+    [Fact]
+    public void AReaderOpenedBeforeAnotherSaveLoadsItsOwnSnapshotOrRejectsTheNewFiles()
+    {
+        var dir = Path.Combine(_root, "ckpt");
+        SaveFilled(dir, 1);
+        var reader = CheckpointReader.Open(dir);
+        // Another process saves step 2 over it while this reader is open.
+        SaveFilled(dir, 2);
+
+        var model = TinyMlp.Create(seed: 50);
+        reader.LoadWeightsInto(model);
+        Assert.Equal(1, reader.State.Step);
+        Assert.All(model.parameters(), p => Assert.Equal(1f, p.max().item<float>()));
+        // Loading again reads the files anew: on disk they now belong to step 2 and do not match the snapshot's checksums.
+        var mixed = Assert.Throws<InvalidDataException>(() => reader.LoadInto(TinyMlp.Create(seed: 51), TinyMlp.Create(seed: 52)));
+        Assert.Contains(CheckpointLayout.Model, mixed.Message);
+        Assert.Contains("replaced by another save", mixed.Message);
+    }
+
+    [Fact]
+    public void AReaderRacingAWriterGetsOneWholeSaveOrAClearRejection()
+    {
+        const int Saves = 40, MaxReads = 2000;
+        var dir = Path.Combine(_root, "ckpt");
+        SaveFilled(dir, 0);
+        var writer = Task.Run(() => { for (var step = 1; step <= Saves; step++) SaveFilled(dir, step); });
+        int whole = 0, rejected = 0;
+        for (var read = 0; read < MaxReads && !writer.IsCompleted; read++)
+        {
+            try
+            {
+                var (step, configStep, weights, ema) = ReadFilled(dir);
+                Assert.Equal(step, configStep);
+                Assert.Equal(step, weights);
+                Assert.Equal(step, ema);
+                whole++;
+            }
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+            {
+                rejected++;
+            }
+        }
+        writer.GetAwaiter().GetResult();
+        Assert.Equal((Saves, Saves, (float)Saves, (float)Saves), ReadFilled(dir));
+        Assert.True(whole + rejected > 0);
+    }
+
+    /// <summary>Saves a checkpoint whose weights, EMA weights, config and step all carry <paramref name="step"/>.</summary>
+    private static void SaveFilled(string dir, int step)
+    {
+        var model = TinyMlp.Create(seed: 1);
+        var ema = TinyMlp.Create(seed: 1);
+        using (no_grad())
+            foreach (var p in model.parameters().Concat(ema.parameters())) p.fill_(step);
+        CheckpointWriter.Save(dir, model, ema, MakeOptimizer(model, amsgrad: false), new JsonObject { ["step"] = step }, new TrainerState(step));
+    }
+
+    private static (long Step, int ConfigStep, float Weights, float Ema) ReadFilled(string dir)
+    {
+        var reader = CheckpointReader.Open(dir);
+        reader.Verify();
+        var model = TinyMlp.Create(seed: 60);
+        var ema = TinyMlp.Create(seed: 61);
+        reader.LoadInto(model, ema, MakeOptimizer(model, amsgrad: false));
+        float Value(nn.Module m)
+        {
+            var values = m.parameters().SelectMany(p => new[] { p.min().item<float>(), p.max().item<float>() }).Distinct().ToList();
+            return values.Count == 1 ? values[0] : float.NaN;
+        }
+        return (reader.State.Step, reader.Config["step"]!.GetValue<int>(), Value(model), Value(ema));
     }
 
     private static AdamW MakeOptimizer(nn.Module model, bool amsgrad) =>

@@ -54,14 +54,37 @@ public class RectifiedFlowTests
     }
 
     [Fact]
-    public void Euler_schedule_is_shifted_linspace()
+    public void Linear_schedule_is_shifted_linspace_to_zero()
     {
-        Assert.Equal(new[] { 1.0, 0.5, 0.0 }, RectifiedFlow.EulerSchedule(2, 1.0));
-        var shifted = RectifiedFlow.EulerSchedule(2, 3.0);
+        Assert.Equal(new[] { 1.0, 0.5, 0.0 }, RectifiedFlow.EulerSchedule(2, 1.0, RectifiedFlow.LinearSchedule));
+        var shifted = RectifiedFlow.EulerSchedule(2, 3.0, RectifiedFlow.LinearSchedule);
         Assert.Equal(1.0, shifted[0], 12);
         Assert.Equal(0.75, shifted[1], 12);
         Assert.Equal(0.0, shifted[2], 12);
         Assert.Throws<ArgumentOutOfRangeException>(() => RectifiedFlow.EulerSchedule(0, 1.0));
+        Assert.Throws<ArgumentException>(() => RectifiedFlow.EulerSchedule(4, 1.0, "karras"));
+    }
+
+    [Fact]
+    public void Default_schedule_is_diffusers_flow_match_euler()
+    {
+        // s_i = shift(linspace(1, shift(1/1000), N)), then 0. Shift 1: linspace(1, 0.001, 2) = [1, 0.001].
+        var plain = RectifiedFlow.EulerSchedule(2, 1.0);
+        Assert.Equal(3, plain.Length);
+        Assert.Equal(1.0, plain[0], 12);
+        Assert.Equal(0.001, plain[1], 12);
+        Assert.Equal(0.0, plain[2]);
+        // Shift 3, 10 steps: shift(1/1000) = 0.003 / 1.002 = 0.0029940119760479; the last non-zero sigma is
+        // shift(0.0029940119760479) = 1/112 (0.25 under the linear schedule); s_1 = shift(1 - 0.9970059880239521 / 9).
+        var s = RectifiedFlow.EulerSchedule(10, 3.0);
+        Assert.Equal(11, s.Length);
+        Assert.Equal(1.0, s[0], 12);
+        Assert.Equal(0.9601293103448277, s[1], 12);
+        Assert.Equal(1.0 / 112, s[9], 12);
+        Assert.Equal(0.0, s[10]);
+        Assert.Equal(0.25, RectifiedFlow.EulerSchedule(10, 3.0, RectifiedFlow.LinearSchedule)[9], 12);
+        // One step goes straight from pure noise to the image.
+        Assert.Equal(new[] { 1.0, 0.0 }, RectifiedFlow.EulerSchedule(1, 3.0));
     }
 
     [Fact]

@@ -36,7 +36,11 @@ public sealed class PackagedPipeline : IDisposable
     }
 
     /// <summary>Runs a stage into Dir/name with the named upstream folders (any folder path also works as upstream).</summary>
-    public StageManifest Run(string name, string kind, string[] upstream, params (string Key, string Value)[] parameters)
+    public StageManifest Run(string name, string kind, string[] upstream, params (string Key, string Value)[] parameters) =>
+        Run(name, kind, upstream, TextWriter.Null, parameters);
+
+    /// <summary>As above, writing the stage's log to <paramref name="log"/>.</summary>
+    public StageManifest Run(string name, string kind, string[] upstream, TextWriter log, params (string Key, string Value)[] parameters)
     {
         var spec = new StageSpec
         {
@@ -48,7 +52,7 @@ public sealed class PackagedPipeline : IDisposable
             Parameters = parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase),
             Inputs = upstream.Select(u => new StageInput { Name = Path.GetFileName(u), Kind = "upstream", Dir = Path.IsPathRooted(u) ? u : Dir.File(u) }).ToList(),
         };
-        return new StageRunner().Run(spec, new ConsoleStageLog(name, TextWriter.Null), CancellationToken.None);
+        return new StageRunner().Run(spec, new ConsoleStageLog(name, log), CancellationToken.None);
     }
 
     public void Dispose() => Dir.Dispose();

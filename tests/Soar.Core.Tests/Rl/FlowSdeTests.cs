@@ -14,11 +14,11 @@ public class FlowSdeTests
         using var g = new Generator(5, CPU);
         using var x = randn([2, 3, 4, 4], generator: g);
         using var v = randn([2, 3, 4, 4], generator: g);
-        var (mean, std) = FlowSde.Step(x, v, s, sNext, sigmaMax, a);
+        var (mean, std, _) = FlowSde.Step(x, v, s, sNext, sigmaMax, a);
         using var next = mean + randn([2, 3, 4, 4], generator: g) * std;
         var logProb = Values(FlowSde.LogProb(next, mean, std));
 
-        // By hand, from the SDE as written in METHODS.md: mu = x + [v + g^2/(2s) (x + (1 - s) v)] dt, sd = g sqrt(-dt).
+        // By hand, from the SDE as written in docs/objectives.md: mu = x + [v + g^2/(2s) (x + (1 - s) v)] dt, sd = g sqrt(-dt).
         double diffusion = a * Math.Sqrt(s / (1 - s)), dt = sNext - s, sd = diffusion * Math.Sqrt(-dt);
         Assert.Equal(sd, std, 12);
         double[] xs = Values(x), vs = Values(v), ns = Values(next);
@@ -55,7 +55,7 @@ public class FlowSdeTests
         for (int i = 0; i < 100; i++)
         {
             using var v = (x - x0) / schedule[i];
-            var (mean, std) = FlowSde.Step(x, v, schedule[i], schedule[i + 1], schedule[1], 0.7);
+            var (mean, std, _) = FlowSde.Step(x, v, schedule[i], schedule[i + 1], schedule[1], 0.7);
             var next = mean + randn([20000], generator: g, dtype: ScalarType.Float64) * std;
             x.Dispose();
             mean.Dispose();
@@ -68,13 +68,49 @@ public class FlowSdeTests
     }
 
     [Fact]
-    public void Kl_is_zero_against_itself_and_matches_the_gaussian_kl_by_hand()
+    public void Kl_is_zero_against_itself_and_divides_by_two_g_squared()
     {
         using var m = tensor(new double[] { 1, 2, 3, 4 }).view(1, 4);
         using var r = tensor(new double[] { 1, 2.5, 3, 3 }).view(1, 4);
         Assert.Equal(0.0, FlowSde.Kl(m, m, 0.3).item<double>());
-        // ((0.5)^2 + 1^2) / 4 / (2 * 0.09)
+        // ((0.5)^2 + 1^2) / 4 / (2 * 0.3^2)
         Assert.Equal(1.25 / 4 / 0.18, FlowSde.Kl(m, r, 0.3).item<double>(), 12);
+    }
+
+    [Fact]
+    public void Flow_grpo_kl_uses_the_official_scale_not_the_step_variance()
+    {
+        // flow_grpo train_sd3.py: kl = mean((mu - mu_ref)^2) / (2 * std_dev_t^2), std_dev_t = a sqrt(s / (1 - s)).
+        // s = 0.5 -> 0.4, a = 0.7: std_dev_t = 0.7, so with squared differences 1 and 0.25, kl = 0.625 / 0.98.
+        // (Dividing by the step variance 0.49 * 0.1 instead would give ten times that.)
+        using var x = tensor(new double[] { 0, 0 }).view(1, 2);
+        using var v = tensor(new double[] { 0, 0 }).view(1, 2);
+        var step = FlowSde.Step(x, v, 0.5, 0.4, 0.9, 0.7);
+        Assert.Equal(0.7, step.Diffusion, 12);
+        Assert.Equal(0.7 * Math.Sqrt(0.1), step.Std, 12);
+        using var policy = tensor(new double[] { 1, 0.5 }).view(1, 2);
+        using var reference = zeros(1, 2, dtype: ScalarType.Float64);
+        Assert.Equal(0.6377551020408163, FlowSde.Kl(policy, reference, step.Diffusion).item<double>(), 12);
+    }
+
+    [Fact]
+    public void Per_sample_steps_match_the_shared_step_for_each_sample()
+    {
+        // SOAR's flow_sde rollout path and Flow-GRPO's step are one formula: per-sample sigmas give each sample's step.
+        using var g = new Generator(9, CPU);
+        using var x = randn([2, 1, 2, 2], generator: g, dtype: ScalarType.Float64);
+        using var v = randn([2, 1, 2, 2], generator: g, dtype: ScalarType.Float64);
+        using var noise = randn([2, 1, 2, 2], generator: g, dtype: ScalarType.Float64);
+        using var s = tensor(new double[] { 1.0, 0.6 }).view(2, 1, 1, 1);
+        using var sNext = tensor(new double[] { 0.8, 0.3 }).view(2, 1, 1, 1);
+        using var sampled = FlowSde.Sample(x, v, s, sNext, 0.9, 0.5, noise);
+        var pairs = new[] { (1.0, 0.8), (0.6, 0.3) };
+        for (int i = 0; i < 2; i++)
+        {
+            var (mean, std, _) = FlowSde.Step(x[i], v[i], pairs[i].Item1, pairs[i].Item2, 0.9, 0.5);
+            using var expected = mean + noise[i] * std;
+            Assert.True(expected.allclose(sampled[i], rtol: 1e-12, atol: 1e-12), $"sample {i}");
+        }
     }
 
     [Fact]

@@ -29,6 +29,23 @@ public class BaseModelBindingTests
     }
 
     [Fact]
+    public void A_ContentHash_on_the_base_model_pins_every_stage_it_binds()
+    {
+        const string Pin = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        var errors = new List<PipelineDiagnostic>();
+        var bound = BaseModelBinding.Apply([Stage("data", "curate"), Stage("tune", "sft", "data"), Stage("own", "sample", "", ("ModelPackage", "Other.Model/2.0.0"))],
+            [new BaseModelBinding.Reference("Contoso.Shapes.Base", "1.0.0", "", Pin)], Catalog, "p.soarproj", errors);
+
+        Assert.Empty(errors);
+        var byName = bound.ToDictionary(s => s.Name);
+        Assert.Equal(Pin, byName["tune"].Parameters["PackageContentHash"]);
+        // A stage naming its own package is not pinned to the base model's hash.
+        Assert.False(byName["own"].Parameters.ContainsKey("PackageContentHash"));
+        // The pin is a declared parameter of the kind, so it passes declaration checks and joins the fingerprint.
+        Assert.True(Catalog.TryGet("sft", out var sft) && sft.Parameters.ContainsKey("PackageContentHash"));
+    }
+
+    [Fact]
     public void Two_base_models_or_a_missing_version_are_SOAR1016()
     {
         var errors = new List<PipelineDiagnostic>();

@@ -5,7 +5,7 @@ using Soar.Core.Worlds;
 namespace Soar.Core.Eval.Scoring;
 
 /// <summary>
-/// GenEval's rules (METHODS.md section 5) on the shapes world, over <see cref="ShapeDetector"/> detections:
+/// GenEval's rules (docs/evaluation.md) on the shapes world, over <see cref="ShapeDetector"/> detections:
 /// single object = at least one of the class; two objects = one of each (distinct detections); counting = exactly N;
 /// colours = the object has the asked colour; position = the relation holds for the centres with
 /// <see cref="SpatialRelation"/>'s margin; colour attribution = each object with its own colour.

@@ -4,7 +4,7 @@ using Soar.Core.Imaging;
 namespace Soar.Core.Eval.Scoring;
 
 /// <summary>
-/// Flow-GRPO's OCR score (METHODS.md section 5): the target is the text between the first pair of double quotes;
+/// Flow-GRPO's OCR score (docs/evaluation.md): the target is the text between the first pair of double quotes;
 /// spaces removed and both lower-cased; distance 0 when the target is a substring of the recognised text, else the
 /// Levenshtein distance capped at the target's length; score = 1 - d / len(target).
 /// </summary>

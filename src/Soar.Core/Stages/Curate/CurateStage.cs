@@ -91,6 +91,9 @@ public sealed class CurateStage : IStage
             throw new StageException("SOAR2002", $"stage '{context.Name}': no usable rows in '{source}' ({report.Summary()}); the reasons are listed above; fix the data, loosen the filters or point Source at another dataset");
         if (train.RowCount == 0)
             throw new StageException("SOAR2002", $"stage '{context.Name}': all {report.Kept} rows fell into the validation split; add rows or lower ValidationFraction");
+        // Eval and sample on custom data default to the validation captions; without any they fall back to training captions.
+        if (validation.RowCount == 0 && validationFraction > 0)
+            context.Log.Warning("SOAR2011", $"none of the {report.Kept} rows fell into the validation split (ValidationFraction={validationFraction}); eval and sample then use training captions. Add rows or raise ValidationFraction for held-out captions");
 
         var trainFiles = train.Complete();
         var validationFiles = validation.Complete();

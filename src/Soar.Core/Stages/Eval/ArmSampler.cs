@@ -13,10 +13,10 @@ namespace Soar.Core.Stages.Eval;
 /// Samples one arm with paired noise: the starting noise of item i depends only on (seed, stream, i), so every arm
 /// sees the same noise. Can keep the states at drift injection steps and resume the trajectory from altered states.
 /// </summary>
-public sealed class ArmSampler(TrainedModel model, int steps, double cfg, long seed, Device device)
+public sealed class ArmSampler(TrainedModel model, int steps, double cfg, long seed, Device device, string schedule = RectifiedFlow.DiffusersSchedule)
 {
     private const int Chunk = 64;
-    private readonly double[] _schedule = RectifiedFlow.EulerSchedule(steps, model.Network.Config.TimestepShift);
+    private readonly double[] _schedule = RectifiedFlow.EulerSchedule(steps, model.Network.Config.TimestepShift, schedule);
 
     public double Sigma(int step) => _schedule[step];
 

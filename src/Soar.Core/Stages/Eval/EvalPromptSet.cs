@@ -10,9 +10,13 @@ public static class EvalPromptSet
     {
         IReadOnlyList<EvalPrompt> prompts;
         var key = parameter.Trim().ToLowerInvariant();
+        // auto: the world's evaluation set, or on custom data the dataset's validation captions (as the sample stage does).
+        if (key == "auto") key = world is not null ? "eval" : "validation";
         if ((key == "eval" || key == "heldout") && world is not null)
             prompts = (key == "eval" ? world.EvalPrompts() : world.HeldOutPrompts()).Select(p => new EvalPrompt(p.Caption, p.Family, p.Spec)).ToArray();
-        else if (key is "eval" or "heldout" or "validation")
+        else if (key is "eval" or "heldout")
+            throw new StageException("SOAR2404", $"stage '{stage}': Prompts={parameter} exists only for a built-in world, and these models learn from custom data; use Prompts=auto or validation with the curate stage upstream, or captions separated by '|'");
+        else if (key == "validation")
         {
             if (datasetDir is null)
                 throw new StageException("SOAR2404", $"stage '{stage}': Prompts={parameter} on custom data takes the captions of a dataset's validation split; add the curate stage as an upstream, or give captions separated by '|'");
@@ -29,8 +33,22 @@ public static class EvalPromptSet
         return prompts;
     }
 
+    /// <summary>Which prompts <see cref="Resolve"/> takes for <paramref name="parameter"/>, in words for the log.</summary>
+    public static string Describe(string parameter, IWorld? world, string? datasetName)
+    {
+        var key = parameter.Trim().ToLowerInvariant();
+        if (key == "auto") key = world is not null ? "eval" : "validation";
+        return key switch
+        {
+            "eval" => $"the '{world?.Name}' evaluation set (Prompts={parameter})",
+            "heldout" => $"the '{world?.Name}' held-out set (Prompts={parameter})",
+            "validation" => $"the validation captions of dataset '{datasetName}' (Prompts={parameter})",
+            _ => "the captions given in Prompts",
+        };
+    }
+
     /// <summary>Distinct captions of the validation split (all rows when the dataset has no such split), in file order.</summary>
-    private static IEnumerable<string> ValidationCaptions(string datasetDir)
+    public static IReadOnlyList<string> ValidationCaptions(string datasetDir)
     {
         var data = Path.Combine(datasetDir, "data");
         DatasetReader reader;

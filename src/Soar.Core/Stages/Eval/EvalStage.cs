@@ -57,6 +57,7 @@ public sealed class EvalStage : IStage
         if (driftSamples > samples)
             throw new StageException("SOAR2402", $"stage '{context.Name}': DriftSamples={driftSamples} exceeds SamplesPerPrompt={samples}; the drift test perturbs some of the evaluation's own trajectories");
         if (driftSamples == 0) drift = drift with { Steps = [] };
+        context.Log.Info($"prompts: {EvalPromptSet.Describe(context.String("Prompts"), world, datasetInput?.Name)}, {prompts.Count} of them");
         context.Log.Info($"evaluating {armInputs.Count} arm(s) on world '{worldName}': {prompts.Count} prompts x {samples} samples, {steps} Euler steps, CFG {cfg}, seed {seed}; scorer {scorer?.Metric ?? "none"}; drift at steps [{string.Join(", ", drift.Steps)}] ({drift.Mode}, norm {drift.Norm})");
 
         var reference = frechetSamples > 0 ? LoadReference(context, world, datasetInput, frechetSamples, seed, cancellationToken) : null;
@@ -88,7 +89,7 @@ public sealed class EvalStage : IStage
         double[][]? realFeatures, IReadOnlyList<(RgbImage Image, string Caption)>? reference, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var sampler = new ArmSampler(model, steps, cfg, seed, device);
+        var sampler = new ArmSampler(model, steps, cfg, seed, device, context.String("Schedule"));
         var captions = new List<string>();
         var noiseIndex = new List<long>();
         var keys = new List<(int Prompt, int Sample)>();

@@ -4,29 +4,29 @@ using Soar.Core.Checkpoints;
 using Soar.Core.Devices;
 using Soar.Core.Logging;
 using Soar.Core.Models;
+using Soar.Core.Objectives;
 using Soar.Core.Rewards;
 using Soar.Core.Rl;
 using Soar.Core.Stages.Curate;
 using Soar.Core.Stages.Training;
+using Soar.Core.Training;
 using TorchSharp;
 
 namespace Soar.Core.Stages.FlowGrpo;
 
 /// <summary>
 /// Kind "flow-grpo": online RL of an upstream model (after sft or soar) against a reward, by Flow-GRPO
-/// (METHODS.md section 4). Writes checkpoint/ (loadable like any model stage) and logs/metrics.jsonl.
+/// (docs/objectives.md, "Flow-GRPO"). Writes checkpoint/ (loadable like any model stage) and logs/metrics.jsonl.
 /// </summary>
 public sealed class FlowGrpoStage : IStage
 {
-    public const string Objective = "flow-grpo";
-
-    public string Kind => "flow-grpo";
+        public string Kind => "flow-grpo";
 
     public StageResult Run(StageContext context, CancellationToken cancellationToken)
     {
         var device = ComputeDevice.Resolve(context.String("Device"));
         int threads = ComputeDevice.ConfigureThreads(context.Int("Threads"));
-        var options = ReadOptions(context);
+        var (training, options) = ReadOptions(context);
         var modelInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => TrainedModel.IsCheckpoint(i.Dir)))
             ?? context.RequireInput(i => TrainedModel.IsCheckpoint(i.Dir), "a trained model to start the policy from (an sft or soar stage, or ModelPackage=\"Id/Version\")");
         var datasetInput = context.FindInput(i => File.Exists(Path.Combine(i.Dir, CurateStage.ManifestFileName)));
@@ -34,43 +34,41 @@ public sealed class FlowGrpoStage : IStage
         var reader = CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(modelInput.Dir));
         var (architecture, tokenizer) = TrainedModel.ReadArchitecture(reader.Config, reader.Directory);
         bool useEma = context.Bool("UseEma") && reader.HasEma;
+        var interruption = context.Spec.ResumeDir is { } resumeDir ? new InterruptionCheckpoints(resumeDir) : null;
+        var resume = interruption?.TryOpen(context.Log);
         using var policy = ModelRegistry.Create(architecture);
         using var reference = ModelRegistry.Create(architecture);
-        // The reference is a frozen copy of the starting policy: the KL penalty anchors RL to it.
-        reader.LoadWeightsInto(policy, useEma);
+        // The reference is a frozen copy of the starting policy: the KL penalty anchors RL to it, also when resuming.
         reader.LoadWeightsInto(reference, useEma);
+        if (resume is null) reader.LoadWeightsInto(policy, useEma);
         policy.to(device);
         reference.to(device);
         var world = reader.Config["dataset"]?["world"]?.GetValue<string>();
 
         var prompts = FlowGrpoPrompts.Resolve(context, tokenizer, world, datasetInput, architecture.ImageSize, options.Seed);
         var reward = CreateReward(context, world);
+        string schedule = context.String("Schedule");
         context.Log.Info($"policy from '{modelInput.Name}'{(useEma ? " (EMA weights)" : "")}: {policy.ParameterCount():N0} parameters; reward '{reward.Name}'; {prompts.Count} prompts; " +
-            $"{options.Steps} steps of {options.PromptsPerStep} prompts x G={options.GroupSize}, T={options.SdeSteps} SDE steps (training on {options.TrainedTimesteps}); device {device.type}, {threads} threads");
+            $"{training.Steps} steps of {options.PromptsPerStep} prompts x G={options.GroupSize}, T={options.SdeSteps} SDE steps ({schedule} schedule, training on {options.TrainedTimesteps}); device {device.type}, {threads} threads");
 
-        FlowGrpoTrainer trainer;
-        try { trainer = new FlowGrpoTrainer(policy, reference, reward, prompts, tokenizer, options, context.Log); }
+        FlowGrpoObjective objective;
+        try { objective = new FlowGrpoObjective(reference, reward, prompts, tokenizer, options, context.Log, schedule); }
         catch (ArgumentException e) { throw new StageException("SOAR2503", $"stage '{context.Name}': {e.Message}", e); }
 
-        var config = BuildConfig(reader.Config, options, reward.Name, context.String("Prompts"), modelInput.Name);
-        var checkpointDir = Path.Combine(context.OutputDir, TrainedModel.CheckpointFolder);
-        using (var metrics = new MetricsLog(Path.Combine(context.OutputDir, TrainingStageRunner.LogsFolder)))
-        {
-            trainer.OnMetrics = (step, values) => metrics.Record(step, values);
-            trainer.OnCheckpoint = step => CheckpointWriter.Save(checkpointDir, policy, null, trainer.Optimizer, config, new TrainerState(step));
-            FlowGrpoSummary summary;
-            try { summary = trainer.Train(cancellationToken); }
-            catch (RewardException e) { throw new StageException("SOAR2520", $"stage '{context.Name}': {e.Message}", e); }
-            CheckpointWriter.Save(checkpointDir, policy, null, trainer.Optimizer, config, new TrainerState(options.Steps));
-            return Result(summary, options, reward.Name, device.type.ToString().ToLowerInvariant(), threads);
-        }
+        // A resumed run keeps the record of the run it continues.
+        var config = resume?.Config.DeepClone().AsObject() ?? BuildConfig(reader.Config, training, options, schedule, reward.Name, context.String("Prompts"), modelInput.Name);
+        if (resume is null) TrainingStageRunner.WithoutUnfingerprinted(context, config);
+        TrainingSummary summary;
+        try { summary = TrainingStageRunner.Train(context, policy, objective, training, config, resume, interruption, cancellationToken); }
+        catch (RewardException e) { throw new StageException("SOAR2520", $"stage '{context.Name}': {e.Message}", e); }
+        return Result(objective, summary, training, reward.Name, schedule, device.type.ToString().ToLowerInvariant(), threads);
     }
 
-    public static FlowGrpoOptions ReadOptions(StageContext c)
+    /// <summary>The optimizer, step and checkpoint options (shared with every trainer) and the Flow-GRPO ones.</summary>
+    public static (TrainingOptions Training, FlowGrpoOptions FlowGrpo) ReadOptions(StageContext c)
     {
         var options = new FlowGrpoOptions
         {
-            Steps = c.Int("Steps"),
             PromptsPerStep = c.Int("PromptsPerStep"),
             GroupSize = c.Int("GroupSize"),
             SdeSteps = c.Int("SdeSteps"),
@@ -83,19 +81,28 @@ public sealed class FlowGrpoStage : IStage
             GlobalStd = c.Bool("GlobalStd"),
             MiniBatches = c.Int("MiniBatches"),
             InnerEpochs = c.Int("InnerEpochs"),
+            Seed = c.Long("Seed"),
+            CollapsePatience = c.Int("CollapsePatience"),
+        };
+        var training = new TrainingOptions
+        {
+            Steps = c.Int("Steps"),
+            BatchSize = options.RolloutsPerStep,
             LearningRate = c.Double("LearningRate"),
             WeightDecay = c.Double("WeightDecay"),
             Beta1 = c.Double("Beta1"),
             Beta2 = c.Double("Beta2"),
             GradClip = c.Double("GradClip"),
+            EmaDecay = c.Double("EmaDecay"),
+            EmaWarmup = c.Bool("EmaWarmup"),
+            CaptionDropout = 0,
             Seed = c.Long("Seed"),
             LogEvery = c.Int("LogEvery"),
             CheckpointEvery = c.Int("CheckpointEvery"),
-            CollapsePatience = c.Int("CollapsePatience"),
         };
-        try { options.Validate(); }
+        try { options.Validate(); training.Validate(); }
         catch (ArgumentException e) { throw new StageException("SOAR2501", $"stage '{c.Name}': {e.Message}", e); }
-        return options;
+        return (training, options);
     }
 
     private static IReward CreateReward(StageContext context, string? world)
@@ -105,34 +112,43 @@ public sealed class FlowGrpoStage : IStage
         catch (RewardException e) { throw new StageException("SOAR2502", $"stage '{context.Name}': parameter Reward: {e.Message}", e); }
     }
 
-    private static JsonObject BuildConfig(JsonObject baseConfig, FlowGrpoOptions options, string reward, string prompts, string baseModel)
+    private static JsonObject BuildConfig(JsonObject baseConfig, TrainingOptions training, FlowGrpoOptions options, string schedule, string reward, string prompts, string baseModel)
     {
         // Architecture, tokenizer and dataset/world lineage carry over, so sample/eval/next stages load it like any model.
         var config = baseConfig.DeepClone().AsObject();
         var lineage = config["lineage"] as JsonArray ?? new JsonArray();
-        lineage.Add(new JsonObject { ["objective"] = Objective, ["steps"] = options.Steps, ["reward"] = reward, ["prompts"] = prompts, ["seed"] = options.Seed });
+        var described = JsonSerializer.SerializeToNode(options)!.AsObject();
+        described["schedule"] = schedule;
+        lineage.Add(new JsonObject
+        {
+            ["objective"] = FlowGrpoObjective.ObjectiveName, ["steps"] = training.Steps, ["reward"] = reward, ["prompts"] = prompts, ["seed"] = training.Seed,
+            ["training"] = JsonSerializer.SerializeToNode(training), ["options"] = described,
+        });
         config["lineage"] = lineage;
-        config["objective"] = Objective;
-        config["training"] = JsonSerializer.SerializeToNode(options);
+        config["objective"] = FlowGrpoObjective.ObjectiveName;
+        config["training"] = JsonSerializer.SerializeToNode(training);
+        config["flow_grpo"] = described.DeepClone();
         config["reward"] = reward;
         config["base_model"] = baseModel;
         return config;
     }
 
-    private static StageResult Result(FlowGrpoSummary summary, FlowGrpoOptions options, string reward, string device, int threads)
+    private static StageResult Result(FlowGrpoObjective objective, TrainingSummary summary, TrainingOptions training, string reward, string schedule, string device, int threads)
     {
+        var options = objective.Options;
         var result = new StageResult();
-        int tail = Math.Max(1, summary.MeanRewards.Count / 10);
-        result.Metrics["first_reward"] = summary.MeanRewards.Take(tail).Average();
-        result.Metrics["final_reward"] = summary.MeanRewards.TakeLast(tail).Average();
-        result.Metrics["steps"] = options.Steps;
-        result.Metrics["skipped_steps"] = summary.SkippedSteps;
-        result.Metrics["rollout_images_per_s"] = summary.RolloutImages / summary.RolloutTime.TotalSeconds;
-        result.Metrics["update_s_per_step"] = summary.UpdateTime.TotalSeconds / Math.Max(1, options.Steps - summary.SkippedSteps);
-        result.Seeds["training"] = options.Seed;
-        result.Notes["objective"] = Objective;
+        var means = objective.MeanRewards;
+        int tail = Math.Max(1, means.Count / 10);
+        result.Metrics["first_reward"] = means.Take(tail).Average();
+        result.Metrics["final_reward"] = means.TakeLast(tail).Average();
+        result.Metrics["steps"] = training.Steps;
+        result.Metrics["skipped_steps"] = objective.SkippedSteps;
+        result.Metrics["rollout_images_per_s"] = means.Count * options.RolloutsPerStep / objective.RolloutTime.TotalSeconds;
+        result.Metrics["update_s_per_step"] = (summary.Elapsed - objective.RolloutTime).TotalSeconds / Math.Max(1, means.Count - objective.SkippedSteps);
+        result.Seeds["training"] = training.Seed;
+        result.Notes["objective"] = FlowGrpoObjective.ObjectiveName;
         result.Notes["reward"] = reward;
-        result.Notes["flow_grpo"] = $"G={options.GroupSize} prompts/step={options.PromptsPerStep} T={options.SdeSteps} trained={options.TrainedTimesteps} a={options.NoiseLevel} clip={options.ClipRange} beta={options.Beta} cfg={options.Cfg}";
+        result.Notes["flow_grpo"] = $"G={options.GroupSize} prompts/step={options.PromptsPerStep} T={options.SdeSteps} ({schedule}) trained={options.TrainedTimesteps} a={options.NoiseLevel} clip={options.ClipRange} beta={options.Beta} cfg={options.Cfg}";
         result.Notes["device"] = device;
         result.Notes["threads"] = threads.ToString();
         return result;

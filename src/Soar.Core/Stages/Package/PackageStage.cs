@@ -26,8 +26,8 @@ public sealed class PackageStage : IStage
         {
             var projectDir = context.Spec.ProjectPath is { } project ? Path.GetDirectoryName(Path.GetFullPath(project))! : Environment.CurrentDirectory;
             var feed = ModelFeed.Resolve(source, projectDir);
-            feed.PushAsync(path, feed.ApiKey(context.String("ApiKeyVariable")), NuGet.Common.NullLogger.Instance, cancellationToken).GetAwaiter().GetResult();
-            context.Log.Info($"pushed {Path.GetFileName(path)} to {feed.Source.Source}");
+            var pushed = feed.PushAsync(path, feed.ApiKey(context.String("ApiKeyVariable")), NuGet.Common.NullLogger.Instance, cancellationToken).GetAwaiter().GetResult();
+            context.Log.Info(pushed ? $"pushed {Path.GetFileName(path)} to {feed.Source.Source}" : $"{feed.Source.Source} already has {Path.GetFileName(path)} with the same bytes; left it as it is");
         }
         var result = new StageResult();
         result.Metrics["package_bytes"] = new FileInfo(path).Length;

@@ -28,12 +28,14 @@ public sealed class SampleStage : IStage
         var modelInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => TrainedModel.IsCheckpoint(i.Dir)))
             ?? context.RequireInput(i => TrainedModel.IsCheckpoint(i.Dir), "a trained model (an sft or soar stage, a checkpoint folder, or ModelPackage=\"Id/Version\" with PackageSource)");
         using var model = TrainedModel.Load(modelInput.Dir, device, context.Bool("UseEma"));
-        var prompts = ResolvePrompts(context.String("Prompts"), model, context.Name);
+        var datasetInput = context.FindInput(i => File.Exists(Path.Combine(i.Dir, Curate.CurateStage.ManifestFileName)));
+        var (prompts, described) = ResolvePrompts(context.String("Prompts"), model, datasetInput, context.Name);
+        context.Log.Info($"prompts: {described}, {prompts.Count} of them");
         int count = context.Int("Count"), steps = context.Int("Steps");
         double cfg = context.Double("Cfg");
         long seed = context.Long("Seed");
         var captions = Enumerable.Range(0, count).Select(i => prompts[i % prompts.Count]).ToList();
-        context.Log.Info($"sampling {count} images from '{modelInput.Name}' ({steps} Euler steps, CFG {cfg}, seed {seed}, {threads} threads)");
+        context.Log.Info($"sampling {count} images from '{modelInput.Name}' ({steps} Euler steps on the {context.String("Schedule")} schedule, CFG {cfg}, seed {seed}, {threads} threads)");
 
         var images = new List<RgbImage>();
         const int chunk = 32;
@@ -46,7 +48,7 @@ public sealed class SampleStage : IStage
             var batchCaptions = captions.GetRange(start, n);
             var noise = InitialNoise(seed, start, n, model.Network.Config, device);
             var ids = Encode(model, batchCaptions, device);
-            var x = EulerSampler.Sample(model.Network, noise, ids, model.EmptyCaptionIds(), steps, cfg, cancellationToken: cancellationToken);
+            var x = EulerSampler.Sample(model.Network, noise, ids, model.EmptyCaptionIds(), steps, cfg, context.String("Schedule"), cancellationToken: cancellationToken);
             images.AddRange(TrainingSet.ToImages(x));
             var elapsed = DateTime.UtcNow - started;
             context.Log.Progress(start + n, count, new Dictionary<string, double> { ["images_per_s"] = (start + n) / elapsed.TotalSeconds },
@@ -83,18 +85,31 @@ public sealed class SampleStage : IStage
         return tensor(flat.ToArray(), device: device).view(captions.Count, model.Tokenizer.MaxTokens);
     }
 
-    private static IReadOnlyList<string> ResolvePrompts(string spec, TrainedModel model, string stage)
+    /// <summary>
+    /// The Prompts parameter: auto = the world's held-out set, or on custom data the validation captions of the
+    /// dataset upstream (what eval does); heldout/eval = the world's sets; validation; or captions separated by '|'.
+    /// </summary>
+    private static (IReadOnlyList<string> Prompts, string Described) ResolvePrompts(string spec, TrainedModel model, StageInput? dataset, string stage)
     {
-        if (spec.Equals("heldout", StringComparison.OrdinalIgnoreCase) || spec.Equals("eval", StringComparison.OrdinalIgnoreCase))
+        var key = spec.Trim().ToLowerInvariant();
+        bool builtIn = model.World is { } name && WorldCatalog.TryGet(name, out _);
+        if (key == "auto") key = builtIn ? "heldout" : "validation";
+        if (key is "heldout" or "eval")
         {
-            if (model.World is not { } name || !WorldCatalog.TryGet(name, out var world))
-                throw new StageException("SOAR2202", $"stage '{stage}': Prompts={spec} needs a model trained on a built-in world; this one was trained on '{model.World ?? "unknown"}' data. Give captions separated by '|'.");
-            var set = spec.Equals("heldout", StringComparison.OrdinalIgnoreCase) ? world.HeldOutPrompts() : world.EvalPrompts();
-            return set.Select(p => p.Caption).ToList();
+            if (!builtIn || !WorldCatalog.TryGet(model.World!, out var world))
+                throw new StageException("SOAR2202", $"stage '{stage}': Prompts={spec} needs a model trained on a built-in world; this one was trained on '{model.World ?? "unknown"}' data. Use Prompts=validation with the curate stage upstream, or give captions separated by '|'.");
+            var set = key == "heldout" ? world.HeldOutPrompts() : world.EvalPrompts();
+            return (set.Select(p => p.Caption).ToList(), $"the '{world.Name}' {(key == "heldout" ? "held-out" : "evaluation")} set (Prompts={spec})");
+        }
+        if (key == "validation")
+        {
+            if (dataset is null)
+                throw new StageException("SOAR2202", $"stage '{stage}': Prompts={spec} on a model trained on '{model.World ?? "unknown"}' data takes the validation captions of its dataset; add the curate stage to Upstream, or give captions separated by '|'.");
+            return (Eval.EvalPromptSet.ValidationCaptions(dataset.Dir), $"the validation captions of dataset '{dataset.Name}' (Prompts={spec})");
         }
         var prompts = spec.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (prompts.Length == 0) throw new StageException("SOAR2202", $"stage '{stage}': Prompts is empty");
-        return prompts;
+        return (prompts, "the captions given in Prompts");
     }
 
     private static void WriteOutputs(string dir, List<RgbImage> images, List<string> captions, long seed)

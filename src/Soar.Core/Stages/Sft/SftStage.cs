@@ -3,7 +3,7 @@ using Soar.Core.Stages.Training;
 
 namespace Soar.Core.Stages.Sft;
 
-/// <summary>Kind "sft": supervised flow matching on a curated dataset (METHODS.md section 2).</summary>
+/// <summary>Kind "sft": supervised flow matching on a curated dataset (docs/objectives.md, "SFT").</summary>
 public sealed class SftStage : IStage
 {
     public string Kind => "sft";

@@ -42,7 +42,6 @@ public static class TrainingStageRunner
         {
             (var architecture, tokenizer) = TrainedModel.ReadArchitecture(resume.Config, resume.Directory);
             model = ModelRegistry.Create(architecture);
-            context.Log.Info($"resuming from {resume.Directory} at step {resume.State.Step}");
         }
         else if (baseInput is not null)
         {
@@ -66,33 +65,14 @@ public static class TrainingStageRunner
 
         using var data = LoadTrainingSet(datasetInput.Dir, tokenizer, model.Config.ImageSize, device, context, cancellationToken);
         context.Log.Info($"dataset '{datasetInput.Name}': {data.Count} training images; device {device.type}, {threads} threads; {options.Steps} steps of {options.BatchSize}");
+        if (options.BatchSize > data.Count)
+            throw new StageException("SOAR2108", $"stage '{context.Name}': BatchSize={options.BatchSize} is larger than the {data.Count} training images of '{datasetInput.Name}'; set BatchSize to at most {data.Count} or curate more rows");
 
         using var empty = TrainedModel.EmptyIds(tokenizer, 1, device);
-        var trainer = new FlowTrainer(model, objective, options, data, empty, context.Log);
         // A resumed run keeps the record of the run it continues.
-        var config = resume is not null ? resume.Config.DeepClone().AsObject() : BuildConfig(model.Config, tokenizer, options, objective.Name, datasetInput, dataset, baseInput, baseConfig);
-        var checkpointDir = Path.Combine(context.OutputDir, TrainedModel.CheckpointFolder);
-        var logsDir = Path.Combine(context.OutputDir, LogsFolder);
-        if (resume is not null) interruption?.RestoreMetrics(Path.Combine(logsDir, MetricsLog.JsonlFileName));
-        using var metrics = new MetricsLog(logsDir);
-        trainer.OnMetrics = (step, values) => metrics.Record(step, values);
-        void SaveTo(string dir, int step) => CheckpointWriter.Save(dir, model, trainer.Ema?.Model, trainer.Optimizer, config, new TrainerState(step));
-        trainer.OnCheckpoint = step =>
-        {
-            if (interruption is not null) interruption.Save(dir => SaveTo(dir, step), metrics.JsonlPath);
-            else SaveTo(checkpointDir, step);
-        };
-
-        int startStep = 0;
-        if (resume is not null)
-        {
-            resume.LoadInto(model, trainer.Ema?.Model, trainer.Optimizer);
-            startStep = (int)resume.State.Step;
-            if (startStep > options.Steps)
-                throw new StageException("SOAR2104", $"stage '{context.Name}': the resume checkpoint is at step {startStep}, beyond Steps={options.Steps}");
-        }
-        var summary = trainer.Train(startStep, options.Steps, cancellationToken);
-        SaveTo(checkpointDir, options.Steps);
+        var config = resume is not null ? resume.Config.DeepClone().AsObject() : BuildConfig(model.Config, tokenizer, options, objective, datasetInput, dataset, baseInput, baseConfig);
+        if (resume is null) WithoutUnfingerprinted(context, config);
+        var summary = Train(context, model, new DatasetSteps(objective, data, options, empty), options, config, resume, interruption, cancellationToken);
 
         var result = new StageResult();
         int tail = Math.Max(1, summary.Losses.Count / 10);
@@ -107,6 +87,48 @@ public static class TrainingStageRunner
         result.Notes["objective"] = objective.Name;
         model.Dispose();
         return result;
+    }
+
+    /// <summary>
+    /// Runs the one trainer over a step source and writes checkpoint/ and logs/: periodic checkpoints into the resume
+    /// folder (or checkpoint/ when there is none), the resume point's weights, EMA, optimizer and step restored first,
+    /// and the final checkpoint at Steps.
+    /// </summary>
+    public static TrainingSummary Train(StageContext context, VelocityModel model, IStepSource steps, TrainingOptions options, JsonObject config,
+        CheckpointReader? resume, InterruptionCheckpoints? interruption, CancellationToken cancellationToken)
+    {
+        var trainer = new FlowTrainer(model, steps, options, context.Log);
+        var checkpointDir = Path.Combine(context.OutputDir, TrainedModel.CheckpointFolder);
+        var logsDir = Path.Combine(context.OutputDir, LogsFolder);
+        if (resume is not null) interruption?.RestoreMetrics(Path.Combine(logsDir, MetricsLog.JsonlFileName));
+        using var metrics = new MetricsLog(logsDir);
+        trainer.OnMetrics = (step, values) => metrics.Record(step, values);
+        void SaveTo(string dir, int step) => CheckpointWriter.Save(dir, model, trainer.Ema?.Model, trainer.Optimizer, config, new TrainerState(step));
+        trainer.OnCheckpoint = step =>
+        {
+            if (interruption is not null) interruption.Save(dir => SaveTo(dir, step), metrics.JsonlPath);
+            else SaveTo(checkpointDir, step);
+        };
+        int startStep = 0;
+        if (resume is not null)
+        {
+            resume.LoadInto(model, trainer.Ema?.Model, trainer.Optimizer);
+            startStep = (int)resume.State.Step;
+            if (startStep > options.Steps)
+                throw new StageException("SOAR2104", $"stage '{context.Name}': the resume checkpoint is at step {startStep}, beyond Steps={options.Steps}");
+            context.Log.Info($"resuming from {resume.Directory} at step {startStep}");
+        }
+        var summary = trainer.Train(startStep, options.Steps, cancellationToken);
+        SaveTo(checkpointDir, options.Steps);
+        trainer.Ema?.Dispose();
+        return summary;
+    }
+
+    /// <summary>LogEvery and other logging knobs stay out of the checkpoint bytes (config.json's training record and its lineage entry).</summary>
+    public static void WithoutUnfingerprinted(StageContext context, JsonObject config)
+    {
+        context.KindInfo.WithoutUnfingerprinted(config["training"]);
+        if (config["lineage"] is JsonArray { Count: > 0 } lineage) context.KindInfo.WithoutUnfingerprinted(lineage[^1]?["training"]);
     }
 
     /// <summary>The ResumeFrom checkpoint, or null; a path that does not exist is an error, never a fresh start.</summary>
@@ -164,18 +186,22 @@ public static class TrainingStageRunner
         return TrainingSet.Create(rows, tokenizer, imageSize, device);
     }
 
-    private static JsonObject BuildConfig(ModelConfig model, CaptionTokenizer tokenizer, TrainingOptions options, string objective,
+    private static JsonObject BuildConfig(ModelConfig model, CaptionTokenizer tokenizer, TrainingOptions options, ITrainingObjective objective,
         StageInput datasetInput, CuratedDatasetInfo dataset, StageInput? baseInput, JsonObject? baseConfig)
     {
         var lineage = new JsonArray();
         if (baseConfig?["lineage"] is JsonArray earlier) foreach (var e in earlier) lineage.Add(e?.DeepClone());
-        lineage.Add(new JsonObject { ["objective"] = objective, ["steps"] = options.Steps, ["dataset"] = datasetInput.Name, ["seed"] = options.Seed });
+        lineage.Add(new JsonObject
+        {
+            ["objective"] = objective.Name, ["steps"] = options.Steps, ["dataset"] = datasetInput.Name, ["seed"] = options.Seed,
+            ["training"] = JsonSerializer.SerializeToNode(options), ["options"] = objective.Describe(),
+        });
         return new JsonObject
         {
             ["format"] = TrainedModel.Format,
             ["model"] = ModelRegistry.WriteConfig(model),
             ["tokenizer"] = TrainedModel.TokenizerJson(tokenizer),
-            ["objective"] = objective,
+            ["objective"] = objective.Name,
             ["training"] = JsonSerializer.SerializeToNode(options),
             ["dataset"] = new JsonObject { ["stage"] = datasetInput.Name, ["world"] = dataset.World, ["image_size"] = dataset.ImageSize },
             ["base_model"] = baseInput?.Name,

@@ -31,6 +31,38 @@ public class FlowGrpoStageTests : IDisposable
         _h.Sft("sft", Params(("Steps", "2"), ("BatchSize", "8"), ("Threads", "1"), ("Device", "cpu")), "data");
     }
 
+    /// <summary>Cancels the run once it has logged a given step, the way a killed worker stops mid-stage.</summary>
+    private sealed class StopAfter(int step, CancellationTokenSource cts, TextWriter writer) : IStageLog
+    {
+        private readonly ConsoleStageLog _inner = new("rl", writer);
+        public void Info(string message) => _inner.Info(message);
+        public void Warning(string code, string message) => _inner.Warning(code, message);
+        public void Progress(int s, int total, IReadOnlyDictionary<string, double> metrics, TimeSpan? eta)
+        {
+            _inner.Progress(s, total, metrics, eta);
+            if (s >= step) cts.Cancel();
+        }
+    }
+
+    [Fact]
+    public void A_stage_killed_mid_run_resumes_and_ends_byte_identical_to_an_unbroken_run()
+    {
+        Base();
+        var p = Params([.. Quick, ("Steps", "5"), ("Reward", "red"), ("CheckpointEvery", "2"), ("EmaDecay", "0.9"), ("EmaWarmup", "true"), ("LogEvery", "1")]);
+        _h.Run(new FlowGrpoStage(), "unbroken", p, "sft");
+        var resumeDir = _h.Dir.File("resume");
+        using (var cts = new CancellationTokenSource())
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                _h.Run(new FlowGrpoStage(), "attempt1", p, ["sft"], resumeDir, new StopAfter(3, cts, _h.Log), cts.Token));
+        _h.Run(new FlowGrpoStage(), "attempt2", p, ["sft"], resumeDir, null, CancellationToken.None);
+
+        Assert.Contains("at step 2", _h.Log.ToString());
+        foreach (var file in new[] { "model.safetensors", "ema.safetensors", "optimizer.safetensors" })
+            Assert.Equal(File.ReadAllBytes(_h.Dir.File($"unbroken/checkpoint/{file}")), File.ReadAllBytes(_h.Dir.File($"attempt2/checkpoint/{file}")));
+        // The starting model's weights did move: a resume that silently restarted from the base would differ.
+        Assert.NotEqual(File.ReadAllBytes(_h.Dir.File("sft/checkpoint/model.safetensors")), File.ReadAllBytes(_h.Dir.File("attempt2/checkpoint/model.safetensors")));
+    }
+
     [Fact]
     public void After_sft_it_writes_a_checkpoint_the_next_stages_load_and_logs_every_step()
     {
@@ -66,7 +98,17 @@ public class FlowGrpoStageTests : IDisposable
         using var soar = TrainedModel.Load(_h.Dir.File("soar"), CPU);
         using var rl = TrainedModel.Load(_h.Dir.File("rl"), CPU);
         foreach (var (a, b) in soar.Network.parameters().Zip(rl.Network.parameters())) Assert.True(a.allclose(b, 0, 0));
-        Assert.Equal(["sft", "soar", "flow-grpo"], rl.Config["lineage"]!.AsArray().Select(e => e!["objective"]!.GetValue<string>()));
+        var lineage = rl.Config["lineage"]!.AsArray();
+        Assert.Equal(["sft", "soar", "flow-grpo"], lineage.Select(e => e!["objective"]!.GetValue<string>()));
+        // Each stage's own options travel with the weights: a packaged model says how it was trained.
+        var soarOptions = lineage[1]!["options"]!;
+        Assert.Equal(1, soarOptions["TrajectoryLength"]!.GetValue<int>());
+        Assert.Equal(4, soarOptions["NumSamplingSteps"]!.GetValue<int>());
+        Assert.Equal(4.5, soarOptions["CfgScaleSampling"]!.GetValue<double>());
+        Assert.Equal(1.0, soarOptions["LambdaAux"]!.GetValue<double>());
+        Assert.Equal(1, soarOptions["NumRolloutPaths"]!.GetValue<int>());
+        Assert.Equal("diffusers", lineage[2]!["options"]!["schedule"]!.GetValue<string>());
+        Assert.Equal(2, lineage[2]!["options"]!["GroupSize"]!.GetValue<int>());
     }
 
     [Fact]
