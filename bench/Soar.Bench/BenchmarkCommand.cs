@@ -17,6 +17,8 @@ namespace Soar.Bench;
 /// curation instead; `--noop-rebuild [path.soarproj] [--noop-repeats 5]` times `dotnet build` of an up-to-date
 /// pipeline (without a path: a small temporary one on this repository's SDK, deleted afterwards);
 /// `--results pipelines/bench/.soar` prints the benchmark pipeline's result tables (docs/RESULTS.md).
+/// `--learning-curve [--world shapes] [--candidates ...] [--budget-minutes 30] [--eval-every-minutes 3]` trains candidate
+/// presets and recipes for a fixed wall-time budget and plots their scores (LearningCurve/LearningCurveBenchmark.cs).
 /// </summary>
 public static class BenchmarkCommand
 {
@@ -34,6 +36,13 @@ public static class BenchmarkCommand
         }
         // --threads 1 gives steadier numbers on a machine shared with other jobs (spinning threads stall each other).
         set_num_threads(int.Parse(Arg(args, "--threads", Environment.ProcessorCount.ToString())));
+        if (Array.IndexOf(args, "--learning-curve") >= 0)
+        {
+            var world = Arg(args, "--world", "shapes");
+            var candidates = LearningCurve.LearningCandidate.Pick(Arg(args, "--candidates", "dit-tiny-baseline,dit-tiny-cosine-ema,unet-tiny,unet-small"));
+            return LearningCurve.LearningCurveBenchmark.Run(world, candidates, double.Parse(Arg(args, "--budget-minutes", "30")), double.Parse(Arg(args, "--eval-every-minutes", "3")),
+                int.Parse(Arg(args, "--count", "4000")), int.Parse(Arg(args, "--eval-prompts", "128")), int.Parse(Arg(args, "--heldout-prompts", "0")), Arg(args, "--out", Path.Combine("bench", "results", $"learning-curve-{world}.json")));
+        }
         if (Arg(args, "--results", "") is { Length: > 0 } resultsRoot)
             return ResultsReport.Run(resultsRoot, Arg(args, "--out", Path.Combine("bench", "results", "soar-vs-sft.json")));
         if (int.TryParse(Arg(args, "--curate", ""), out int curateImages)) return CurationBenchmark.Run(curateImages, output);

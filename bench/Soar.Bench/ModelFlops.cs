@@ -1,13 +1,15 @@
 using Soar.Core.Models;
 using Soar.Core.Models.DiT;
+using Soar.Core.Models.UNet;
 
 namespace Soar.Bench;
 
 /// <summary>
-/// Matrix-multiply FLOPs of one FlowDiT forward, counted from the layers in src/Soar.Core/Models; a multiply-add
-/// counts 2. Counted: every Linear, the patch-embedding Conv2d (a Linear on each patch) and attention's Q K^T and
-/// A V over the whole padded sequence (the key mask skips no work). Ignored: embedding lookups, layer norms,
-/// activations, softmax, adaLN modulation, residuals and other elementwise ops (a few percent at these widths).
+/// Matrix-multiply FLOPs of one velocity-model forward, counted from the layers in src/Soar.Core/Models; a multiply-add
+/// counts 2. Counted: every Linear and Conv2d (the DiT's patch embedding is a Linear on each patch; a U-Net conv is
+/// H*W*Cin*Cout*k^2 multiply-adds at its output size) and attention's Q K^T and A V over the whole padded sequence
+/// (the key mask skips no work). Ignored: embedding lookups, layer and group norms, activations, softmax, adaLN
+/// modulation, upsampling, residuals and other elementwise ops (a few percent at these widths).
 /// </summary>
 public static class ModelFlops
 {
@@ -18,6 +20,7 @@ public static class ModelFlops
     public static double CaptionEncoderPerRow(ModelConfig config) => config switch
     {
         DiTConfig c => c.TextLayers * TransformerLayer(c.MaxTokens, c.HiddenSize, MlpHidden(c)),
+        UNetConfig c => c.TextLayers * TransformerLayer(c.MaxTokens, c.TextDim, (int)(c.TextDim * c.MlpRatio)),
         _ => throw new NotSupportedException($"FLOPs are not counted for architecture '{config.Architecture}'"),
     };
 
@@ -25,6 +28,7 @@ public static class ModelFlops
     public static double VelocityPerRow(ModelConfig config) => config switch
     {
         DiTConfig c => DiTVelocityPerRow(c),
+        UNetConfig c => UNetVelocityPerRow(c),
         _ => throw new NotSupportedException($"FLOPs are not counted for architecture '{config.Architecture}'"),
     };
 
@@ -38,6 +42,39 @@ public static class ModelFlops
         double final = Linear(1, d, 2 * d) + Linear(n, d, patch);                 // final adaLN, image tokens to patch pixels
         return embed + caption + timestep + c.Depth * block + final;
     }
+
+    /// <summary>FlowUNet.Velocity, level by level as the constructor builds it (down, middle, up).</summary>
+    private static double UNetVelocityPerRow(UNetConfig c)
+    {
+        int levels = c.ChannelMults.Count, d = c.TextDim, bottom = c.ChannelsAt(levels - 1);
+        double Res(int inCh, int outCh, int side) => Conv(side, inCh, outCh, 3) + Conv(side, outCh, outCh, 3)
+            + (inCh != outCh ? Conv(side, inCh, outCh, 1) : 0) + Linear(1, d, 2 * outCh);
+        double Attn(int ch, int side)
+        {
+            int n = side * side;
+            return Linear(n, ch, ch) + Linear(n, ch, 2 * ch) + Linear(c.MaxTokens, d, 2 * ch) + 2 * 2.0 * n * (n + c.MaxTokens) * ch + Linear(n, ch, ch);
+        }
+        double Level(int inCh, int outCh, int level, int blocks)
+        {
+            int side = c.SideAt(level);
+            bool attends = side <= c.AttentionResolution;
+            return Enumerable.Range(0, blocks).Sum(b => Res(b == 0 ? inCh : outCh, outCh, side) + (attends ? Attn(outCh, side) : 0));
+        }
+        double total = Linear(1, TimestepFeatures, d) + Linear(1, d, d) + Linear(1, d, d)   // t_embedder fc1, fc2; text_pool_proj
+            + Conv(c.ImageSize, c.Channels, c.ChannelsAt(0), 3)                               // stem
+            + Conv(c.ImageSize, c.ChannelsAt(0), c.Channels, 3);                              // out_conv
+        for (int i = 0; i < levels; i++)
+        {
+            total += Level(i == 0 ? c.ChannelsAt(0) : c.ChannelsAt(i - 1), c.ChannelsAt(i), i, c.ResBlocksPerLevel);
+            if (i < levels - 1) total += Conv(c.SideAt(i + 1), c.ChannelsAt(i), c.ChannelsAt(i), 3);          // stride-2 downsample
+            int upIn = (i == levels - 1 ? bottom : c.ChannelsAt(i)) + c.ChannelsAt(i);
+            total += Level(upIn, c.ChannelsAt(i), i, c.ResBlocksPerLevel);
+            if (i < levels - 1) total += Conv(c.SideAt(i), c.ChannelsAt(i + 1), c.ChannelsAt(i), 3);          // conv after upsampling into level i
+        }
+        return total + Level(bottom, bottom, levels - 1, 1);                                 // middle
+    }
+
+    private static double Conv(int side, int inChannels, int outChannels, int kernel) => 2.0 * side * side * inChannels * outChannels * kernel * kernel;
 
     /// <summary>FlowDiT.forward on a batch: the caption encoder and the velocity, once per row each.</summary>
     public static double Forward(ModelConfig c, long batch) => batch * (CaptionEncoderPerRow(c) + VelocityPerRow(c));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Soar.Core.Models.DiT;
+using Soar.Core.Models.UNet;
 
 namespace Soar.Core.Models;
 
@@ -16,6 +17,7 @@ public static class ModelRegistry
     private static readonly Entry[] Entries =
     [
         new(DiTConfig.Name, typeof(DiTConfig), c => new FlowDiT((DiTConfig)c), DiTConfig.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
+        new(UNetConfig.Name, typeof(UNetConfig), c => new FlowUNet((UNetConfig)c), UNetConfig.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
     ];
 
     public static IReadOnlyList<string> Architectures { get; } = Entries.Select(e => e.Name).ToArray();

@@ -1,0 +1,42 @@
+using Soar.Core.Training;
+
+namespace Soar.Bench.LearningCurve;
+
+/// <summary>A model preset with the recipe it trains under (the sft stage's parameters of the same names).</summary>
+public sealed record LearningCandidate(string Name, string Preset, double LearningRate, string LrSchedule = "constant", int WarmupSteps = 0,
+    double EmaDecay = 0, bool EmaWarmup = false, int BatchSize = 32, double TimestepShift = 1.0, double CaptionDropout = 0.1)
+{
+    /// <summary>The trainer's options for a run of <paramref name="steps"/> steps (the schedule decays to 0 at the last one).</summary>
+    public TrainingOptions Options(int steps, long seed) => new()
+    {
+        Steps = steps,
+        BatchSize = BatchSize,
+        LearningRate = LearningRate,
+        LrSchedule = LrSchedule,
+        // A short budget must not spend itself warming up: at most a tenth of the run.
+        WarmupSteps = Math.Min(WarmupSteps, steps / 10),
+        EmaDecay = EmaDecay,
+        EmaWarmup = EmaWarmup,
+        CaptionDropout = CaptionDropout,
+        Seed = seed,
+        LogEvery = 50,
+    };
+
+    public string Recipe => $"lr {LearningRate:G3} {LrSchedule} warmup {WarmupSteps}, ema {(EmaDecay > 0 ? $"{EmaDecay:G4}{(EmaWarmup ? "+warmup" : "")}" : "off")}, batch {BatchSize}, shift {TimestepShift:G3}, dropout {CaptionDropout:G2}";
+
+    /// <summary>The named candidates of --candidates; the first is the stage defaults (the recipe the benchmark's 0.053 base used).</summary>
+    public static IReadOnlyList<LearningCandidate> Known { get; } =
+    [
+        new("dit-tiny-baseline", "tiny", 3e-4),
+        new("dit-tiny-cosine-ema", "tiny", 1e-3, "cosine", 100, 0.999, true),
+        new("dit2-tiny", "dit2-tiny", 1e-3, "cosine", 100, 0.999, true),
+        new("unet-tiny", "unet-tiny", 1e-3, "cosine", 100, 0.999, true),
+        new("unet-tiny-shift3", "unet-tiny", 1e-3, "cosine", 100, 0.999, true, TimestepShift: 3.0),
+        new("unet-small", "unet-small", 5e-4, "cosine", 100, 0.999, true),
+    ];
+
+    public static IReadOnlyList<LearningCandidate> Pick(string names) =>
+        names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(n => Known.FirstOrDefault(c => c.Name == n) ?? throw new ArgumentException($"unknown candidate '{n}'; known: {string.Join(", ", Known.Select(c => c.Name))}"))
+            .ToArray();
+}
