@@ -94,4 +94,17 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Contains("m/config.json", e.Message);
         Assert.Contains("Depth", e.Message);
     }
+
+    [Fact]
+    public void A_hostile_unet_section_is_refused_naming_the_field()
+    {
+        var hostile = JsonNode.Parse("""{"architecture":"unet","ImageSize":32,"BaseChannels":1000000,"ChannelMults":[1,2,4],"VocabSize":10,"MaxTokens":8}""")!;
+        var e = Assert.Throws<InvalidDataException>(() => ModelRegistry.ReadConfig(hostile, "u/config.json"));
+        Assert.Contains("u/config.json", e.Message);
+        Assert.Contains("BaseChannels", e.Message);
+        // Within every bound but far too big for memory: the estimate and the limit are named.
+        var huge = JsonNode.Parse("""{"architecture":"unet","ImageSize":4096,"BaseChannels":4096,"ChannelMults":[1,2,4],"VocabSize":10,"MaxTokens":8}""")!;
+        var m = Assert.Throws<InvalidDataException>(() => ModelRegistry.ReadConfig(huge, "u/config.json"));
+        Assert.Contains("SOAR_MAX_MODEL_GB", m.Message);
+    }
 }

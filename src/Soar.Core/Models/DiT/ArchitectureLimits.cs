@@ -48,12 +48,7 @@ public static class ArchitectureLimits
     /// </summary>
     public static Estimate Check(string configPath, Numbers numbers, double? maxBytes = null)
     {
-        foreach (var (field, min, max) in Bounds)
-        {
-            double value = Value(numbers, field);
-            if (!double.IsFinite(value) || value < min || value > max)
-                throw new InvalidDataException($"{configPath}: \"{field}\" is {Format(value)}, outside the bounds [{Format(min)}, {Format(max)}] this tool accepts; the file is damaged or not a Soar model config");
-        }
+        foreach (var (field, min, max) in Bounds) Bound(configPath, field, Value(numbers, field), min, max);
         if (numbers.ImageSize % numbers.PatchSize != 0)
             throw new InvalidDataException($"{configPath}: \"ImageSize\" {numbers.ImageSize} is not a multiple of \"PatchSize\" {numbers.PatchSize}");
         if (numbers.HiddenSize % numbers.Heads != 0)
@@ -63,13 +58,26 @@ public static class ArchitectureLimits
             throw new InvalidDataException($"{configPath}: \"ImageSize\" {numbers.ImageSize} / \"PatchSize\" {numbers.PatchSize} gives {tokens} image tokens, over the bound {MaxImageTokens}");
 
         var estimate = EstimateOf(numbers);
+        RefuseAbove(configPath, estimate, maxBytes);
+        return estimate;
+    }
+
+    /// <summary>Refuses an estimate over the memory limit (<paramref name="maxBytes"/>, else <see cref="MaxModelGbVariable"/>, else this machine's memory).</summary>
+    public static void RefuseAbove(string configPath, Estimate estimate, double? maxBytes = null)
+    {
         var (limit, origin) = maxBytes is { } m ? (m, "the given limit") : Limit();
         if (estimate.TotalBytes > limit)
             throw new InvalidDataException(
                 $"{configPath}: this architecture needs an estimated {Gb(estimate.TotalBytes)} ({Format(estimate.Parameters)} parameters = {Gb(estimate.ParameterBytes)} " +
                 $"+ {Gb(estimate.ActivationBytes)} of activations for one training image), over the limit {Gb(limit)} ({origin}); " +
                 $"if the config is what you meant, set {MaxModelGbVariable} to a larger number of GB");
-        return estimate;
+    }
+
+    /// <summary>Refuses a field outside [min, max], naming the file, the field, its value and the bounds.</summary>
+    public static void Bound(string configPath, string field, double value, double min, double max)
+    {
+        if (!double.IsFinite(value) || value < min || value > max)
+            throw new InvalidDataException($"{configPath}: \"{field}\" is {Format(value)}, outside the bounds [{Format(min)}, {Format(max)}] this tool accepts; the file is damaged or not a Soar model config");
     }
 
     /// <summary>The estimate alone, without bounds (float32: 4 bytes a value).</summary>

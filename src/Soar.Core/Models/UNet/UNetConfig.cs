@@ -1,3 +1,5 @@
+using Soar.Core.Models.DiT;
+
 namespace Soar.Core.Models.UNet;
 
 /// <summary>The hyper-parameters of a <see cref="FlowUNet"/> beyond what every architecture shares.</summary>
@@ -32,6 +34,33 @@ public sealed record UNetConfig : ModelConfig
 
     /// <summary>Side length in pixels of a level's feature maps.</summary>
     public int SideAt(int level) => ImageSize >> level;
+
+    public override void CheckLimits(string source)
+    {
+        // Generous bounds per field (far above the presets), then a memory estimate against the same limit as the DiT's.
+        ArchitectureLimits.Bound(source, nameof(ImageSize), ImageSize, 1, 4096);
+        ArchitectureLimits.Bound(source, nameof(Channels), Channels, 1, 64);
+        ArchitectureLimits.Bound(source, nameof(BaseChannels), BaseChannels, 1, 4096);
+        ArchitectureLimits.Bound(source, "ChannelMults.Count", ChannelMults.Count, 1, 12);
+        foreach (var m in ChannelMults) ArchitectureLimits.Bound(source, nameof(ChannelMults), m, 1, 64);
+        ArchitectureLimits.Bound(source, nameof(ResBlocksPerLevel), ResBlocksPerLevel, 1, 16);
+        ArchitectureLimits.Bound(source, nameof(Heads), Heads, 1, 256);
+        ArchitectureLimits.Bound(source, nameof(TextDim), TextDim, 1, 16384);
+        ArchitectureLimits.Bound(source, nameof(TextHeads), TextHeads, 1, 256);
+        ArchitectureLimits.Bound(source, nameof(TextLayers), TextLayers, 0, 128);
+        ArchitectureLimits.Bound(source, nameof(MlpRatio), MlpRatio, 0.25, 16);
+        ArchitectureLimits.Bound(source, nameof(VocabSize), VocabSize, 2, 1 << 21);
+        ArchitectureLimits.Bound(source, nameof(MaxTokens), MaxTokens, 1, 4096);
+        double d = TextDim, parameters = (double)VocabSize * d + TextLayers * (4 + 2 * MlpRatio) * d * d, activations = 0;
+        for (int i = 0; i < ChannelMults.Count; i++)
+        {
+            double c = (double)BaseChannels * ChannelMults[i], pixels = Math.Pow((double)ImageSize / (1L << i), 2);
+            // Down and up path: two 3x3 convs and a condition projection per block; about eight c-wide maps kept per block.
+            parameters += 2 * ResBlocksPerLevel * (2 * 9 * c * c + 2 * d * c);
+            activations += 2 * ResBlocksPerLevel * 8 * c * pixels;
+        }
+        ArchitectureLimits.RefuseAbove(source, new ArchitectureLimits.Estimate(parameters, 4 * parameters, 4 * activations));
+    }
 
     public override void Validate()
     {
