@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Soar.Core.Flow;
 using Soar.Core.Models;
 using Soar.Core.Rewards;
 using Soar.Core.Rl;
@@ -43,7 +44,7 @@ public sealed class FlowGrpoObjective : IStepSource
     /// <param name="reference">a frozen copy of the starting policy (the KL anchor).</param>
     /// <param name="prompts">the pool each step draws from; every caption must encode with <paramref name="tokenizer"/>.</param>
     public FlowGrpoObjective(VelocityModel reference, IReward reward, IReadOnlyList<RewardPrompt> prompts, CaptionTokenizer tokenizer,
-        FlowGrpoOptions options, IStageLog log, string schedule = Flow.RectifiedFlow.DiffusersSchedule)
+        FlowGrpoOptions options, IStageLog log, string schedule = RectifiedFlow.DiffusersSchedule)
     {
         options.Validate();
         if (prompts.Count == 0) throw new ArgumentException("the prompt pool is empty");
@@ -60,7 +61,7 @@ public sealed class FlowGrpoObjective : IStepSource
         }
         _promptIds = TrainingSet.ToIdTensor(ids).to(device);
         _emptyIds = TrainedModel.EmptyIds(tokenizer, 1, device);
-        _schedule = Flow.RectifiedFlow.EulerSchedule(options.SdeSteps, reference.Config.TimestepShift, schedule);
+        _schedule = RectifiedFlow.EulerSchedule(options.SdeSteps, reference.Config.TimestepShift, schedule);
         _monitor = new RewardCollapseMonitor(log, reward.Name, options.CollapsePatience);
         foreach (var p in reference.parameters()) p.requires_grad = false;
         reference.eval();
@@ -103,7 +104,7 @@ public sealed class FlowGrpoObjective : IStepSource
     {
         var ids = Ids(step);
         var config = policy.Config;
-        using var generator = new Generator(Training.SplitMix64.Derive(_options.Seed, "grpo-rollout", step), CPU);
+        using var generator = new Generator(SplitMix64.Derive(_options.Seed, "grpo-rollout", step), CPU);
         var noise = randn([_options.RolloutsPerStep, config.Channels, config.ImageSize, config.ImageSize], generator: generator).to(ids.device);
         var rollout = RolloutSampler.Sample(policy, noise, ids, _emptyIds, _schedule, _options.Cfg, _options.NoiseLevel, generator, cancellationToken);
         return (rollout, ChoosePrompts(step).Select(i => _prompts[i]).ToArray());
@@ -125,7 +126,7 @@ public sealed class FlowGrpoObjective : IStepSource
         var advantageTensor = tensor(advantages.Select(a => (float)a).ToArray(), device: ids.device);
         for (int epoch = 0; epoch < _options.InnerEpochs; epoch++)
         {
-            var order = Shuffle(trainable, Training.SplitMix64.Derive(_options.Seed, "grpo-shuffle", (long)step * _options.InnerEpochs + epoch));
+            var order = Shuffle(trainable, SplitMix64.Derive(_options.Seed, "grpo-shuffle", (long)step * _options.InnerEpochs + epoch));
             int chunks = Math.Min(_options.MiniBatches, order.Length);
             for (int c = 0; c < chunks; c++)
             {
@@ -155,14 +156,14 @@ public sealed class FlowGrpoObjective : IStepSource
     /// <summary>PromptsPerStep distinct pool indices for step k (cycling when the pool is smaller).</summary>
     private int[] ChoosePrompts(int step)
     {
-        var order = Shuffle(Enumerable.Range(0, _prompts.Count).ToArray(), Training.SplitMix64.Derive(_options.Seed, "grpo-prompts", step));
+        var order = Shuffle(Enumerable.Range(0, _prompts.Count).ToArray(), SplitMix64.Derive(_options.Seed, "grpo-prompts", step));
         return Enumerable.Range(0, _options.PromptsPerStep).Select(i => order[i % order.Length]).ToArray();
     }
 
     private static int[] Shuffle(int[] items, ulong seed)
     {
         var order = (int[])items.Clone();
-        var rng = new Training.SplitMix64(seed);
+        var rng = new SplitMix64(seed);
         for (int i = order.Length - 1; i > 0; i--) { int k = rng.NextInt(i + 1); (order[i], order[k]) = (order[k], order[i]); }
         return order;
     }

@@ -1,4 +1,6 @@
+using Soar.Core.Models;
 using Soar.Core.Objectives;
+using static TorchSharp.torch;
 
 namespace Soar.Core.Training;
 
@@ -24,5 +26,5 @@ public interface IStepSource
     bool MonitorsLoss { get; }
 
     /// <summary>Draws step k's data with the weights as they are at the step's start; all randomness from <paramref name="generator"/> or (seed, k).</summary>
-    StepPlan Plan(Models.VelocityModel model, int step, TorchSharp.torch.Generator generator, CancellationToken cancellationToken);
+    StepPlan Plan(VelocityModel model, int step, Generator generator, CancellationToken cancellationToken);
 }
