@@ -19,6 +19,7 @@ namespace Soar.Bench;
 /// `--results pipelines/bench/.soar` prints the benchmark pipeline's result tables (docs/RESULTS.md).
 /// `--learning-curve [--world shapes] [--candidates ...] [--budget-minutes 30] [--eval-every-minutes 3]` trains candidate
 /// presets and recipes for a fixed wall-time budget and plots their scores (LearningCurve/LearningCurveBenchmark.cs).
+/// `--precision [--presets unet-tiny,unet-small]` compares fp32 with bf16 autocast in one process (PrecisionBenchmark.cs).
 /// </summary>
 public static class BenchmarkCommand
 {
@@ -42,6 +43,12 @@ public static class BenchmarkCommand
             var candidates = LearningCurve.LearningCandidate.Pick(Arg(args, "--candidates", "dit-tiny-baseline,dit-tiny-cosine-ema,unet-tiny,unet-small"));
             return LearningCurve.LearningCurveBenchmark.Run(world, candidates, double.Parse(Arg(args, "--budget-minutes", "30")), double.Parse(Arg(args, "--eval-every-minutes", "3")),
                 int.Parse(Arg(args, "--count", "4000")), int.Parse(Arg(args, "--eval-prompts", "128")), int.Parse(Arg(args, "--heldout-prompts", "0")), Arg(args, "--out", Path.Combine("bench", "results", $"learning-curve-{world}.json")));
+        }
+        if (Array.IndexOf(args, "--precision") >= 0)
+        {
+            var precisionRows = PrecisionBenchmark.Run(Arg(args, "--presets", "unet-tiny,unet-small").Split(','), repeats, batch);
+            WriteJson(Arg(args, "--out", Path.Combine("bench", "results", "precision.json")), new { kind = "precision", machine = Environment.MachineName, cores = Environment.ProcessorCount, threads = get_num_threads(), date = DateTime.UtcNow, batch, repeats, rows = precisionRows });
+            return 0;
         }
         if (Arg(args, "--results", "") is { Length: > 0 } resultsRoot)
             return ResultsReport.Run(resultsRoot, Arg(args, "--out", Path.Combine("bench", "results", "soar-vs-sft.json")));

@@ -1,6 +1,8 @@
+using Soar.Core.Devices;
 using Soar.Core.Eval.Scoring;
 using Soar.Core.Models;
 using Soar.Core.Sampling;
+using Soar.Core.Stages.Eval;
 using Soar.Core.Text;
 using Soar.Core.Training;
 using Soar.Core.Worlds;
@@ -9,8 +11,9 @@ using static TorchSharp.torch;
 namespace Soar.Bench.LearningCurve;
 
 /// <summary>
-/// The two prompt sets of a learning curve and how they are scored: in-distribution prompts are the captions of a
-/// world sample stream no training row came from; held-out prompts are the world's never-trained combinations.
+/// The two prompt sets of a learning curve and how they are scored: the in-distribution prompts are the ones an eval
+/// stage with Seed=0 draws (<see cref="InDistributionPrompts"/>: training compositions, balanced over the tasks, from a
+/// stream no training row came from); held-out prompts are the world's never-trained combinations.
 /// Each prompt is drawn once (20 Euler steps, CFG 4.5, the eval stage's defaults) from the same noise at every point.
 /// </summary>
 public sealed class CurvePrompts
@@ -18,8 +21,8 @@ public sealed class CurvePrompts
     public const int SamplerSteps = 20;
     public const double Cfg = 4.5;
     private const int Batch = 32;
-    // Far from the curate stage's stream (seed 0), so no in-distribution prompt comes with a training image.
-    private const long InDistributionStream = 1_000_003;
+    // An eval stage's default seed, so the curve's last point and the eval report of the same model share prompts.
+    private const long EvalSeed = 0;
 
     public IReadOnlyList<WorldPrompt> InDistribution { get; }
     public IReadOnlyList<WorldPrompt> HeldOut { get; }
@@ -35,11 +38,13 @@ public sealed class CurvePrompts
     }
 
     /// <param name="heldOutCount">at most this many held-out prompts, spread over the list (0: all of them).</param>
-    public static CurvePrompts For(IWorld world, long curateSeed, int count, int heldOutCount, int imageSize = 32)
+    /// <param name="encodable">Whether the candidates' tokenizer can write a caption (others are drawn again, as eval does).</param>
+    public static CurvePrompts For(IWorld world, int count, int heldOutCount, Func<string, bool> encodable, int imageSize = 32)
     {
         var scorer = WorldScorer.For(world.Name) ?? throw new ArgumentException($"world '{world.Name}' has no built-in scorer");
-        var inDistribution = Enumerable.Range(0, count * 4).Select(i => world.Generate(curateSeed + InDistributionStream, i, imageSize).Prompt)
-            .Where(p => scorer.CanScore(p.Caption, p.Spec)).Take(count).ToArray();
+        long stream = (long)SplitMix64.Derive(EvalSeed, InDistributionPrompts.Stream, 0);
+        var (drawn, _) = InDistributionPrompts.Draw(world, count, stream, imageSize, encodable, "learning-curve");
+        var inDistribution = drawn.Select(p => new WorldPrompt(p.Caption, p.Family, p.Spec!)).ToArray();
         var heldOut = world.HeldOutPrompts().Where(p => scorer.CanScore(p.Caption, p.Spec)).ToArray();
         if (heldOutCount > 0 && heldOutCount < heldOut.Length)
             heldOut = Enumerable.Range(0, heldOutCount).Select(i => heldOut[i * heldOut.Length / heldOutCount]).ToArray();
@@ -47,7 +52,7 @@ public sealed class CurvePrompts
     }
 
     /// <summary>Samples every prompt once and scores it with the world's scorer.</summary>
-    public SetScore Score(VelocityModel model, CaptionTokenizer tokenizer, IReadOnlyList<WorldPrompt> prompts, string set)
+    public SetScore Score(VelocityModel model, CaptionTokenizer tokenizer, IReadOnlyList<WorldPrompt> prompts, string set, Precision precision)
     {
         var values = new List<(string Family, double Value)>();
         using var empty = TrainedModel.EmptyIds(tokenizer, 1, CPU);
@@ -57,7 +62,7 @@ public sealed class CurvePrompts
             using var scope = NewDisposeScope();
             var ids = tensor(chunk.SelectMany(p => tokenizer.Encode(p.Caption).Select(i => (long)i)).ToArray()).view(chunk.Length, tokenizer.MaxTokens);
             var noise = cat(chunk.Select((_, i) => Noise(set, start + i)).ToArray(), dim: 0);
-            var images = TrainingSet.ToImages(EulerSampler.Sample(model, noise, ids, empty, SamplerSteps, Cfg));
+            var images = TrainingSet.ToImages(EulerSampler.Sample(model, noise, ids, empty, SamplerSteps, Cfg, precision: precision));
             for (int i = 0; i < chunk.Length; i++)
                 values.Add((chunk[i].Family, _scorer.Score(images[i], chunk[i].Caption, chunk[i].Spec).Value));
         }

@@ -1,10 +1,12 @@
+using Soar.Core.Devices;
 using Soar.Core.Training;
 
 namespace Soar.Bench.LearningCurve;
 
 /// <summary>A model preset with the recipe it trains under (the sft stage's parameters of the same names).</summary>
 public sealed record LearningCandidate(string Name, string Preset, double LearningRate, string LrSchedule = "constant", int WarmupSteps = 0,
-    double EmaDecay = 0, bool EmaWarmup = false, int BatchSize = 32, double TimestepShift = 1.0, double CaptionDropout = 0.1)
+    double EmaDecay = 0, bool EmaWarmup = false, int BatchSize = 32, double TimestepShift = 1.0, double CaptionDropout = 0.1,
+    Precision Precision = Precision.Fp32)
 {
     /// <summary>The trainer's options for a run of <paramref name="steps"/> steps (the schedule decays to 0 at the last one).</summary>
     public TrainingOptions Options(int steps, long seed) => new()
@@ -20,9 +22,10 @@ public sealed record LearningCandidate(string Name, string Preset, double Learni
         CaptionDropout = CaptionDropout,
         Seed = seed,
         LogEvery = 50,
+        Precision = Precision,
     };
 
-    public string Recipe => $"lr {LearningRate:G3} {LrSchedule} warmup {WarmupSteps}, ema {(EmaDecay > 0 ? $"{EmaDecay:G4}{(EmaWarmup ? "+warmup" : "")}" : "off")}, batch {BatchSize}, shift {TimestepShift:G3}, dropout {CaptionDropout:G2}";
+    public string Recipe => $"lr {LearningRate:G3} {LrSchedule} warmup {WarmupSteps}, ema {(EmaDecay > 0 ? $"{EmaDecay:G4}{(EmaWarmup ? "+warmup" : "")}" : "off")}, batch {BatchSize}, shift {TimestepShift:G3}, dropout {CaptionDropout:G2}, {Precision.Name()}";
 
     /// <summary>The named candidates of --candidates; the first is the stage defaults (the recipe the benchmark's 0.053 base used).</summary>
     public static IReadOnlyList<LearningCandidate> Known { get; } =
@@ -33,6 +36,10 @@ public sealed record LearningCandidate(string Name, string Preset, double Learni
         new("unet-tiny", "unet-tiny", 1e-3, "cosine", 100, 0.999, true),
         new("unet-tiny-shift3", "unet-tiny", 1e-3, "cosine", 100, 0.999, true, TimestepShift: 3.0),
         new("unet-small", "unet-small", 5e-4, "cosine", 100, 0.999, true),
+        new("unet-tiny-bf16", "unet-tiny", 1e-3, "cosine", 100, 0.999, true, Precision: Precision.Bf16),
+        new("unet-small-bf16", "unet-small", 5e-4, "cosine", 100, 0.999, true, Precision: Precision.Bf16),
+        new("unet-small-lr1e3-bf16", "unet-small", 1e-3, "cosine", 100, 0.999, true, Precision: Precision.Bf16),
+        new("dit-tiny-bf16", "tiny", 1e-3, "cosine", 100, 0.999, true, Precision: Precision.Bf16),
     ];
 
     public static IReadOnlyList<LearningCandidate> Pick(string names) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Soar.Core.Data;
+using Soar.Core.Devices;
 using Soar.Core.Models;
 using Soar.Core.Objectives;
 using Soar.Core.Stages;
@@ -27,8 +28,7 @@ public static class LearningCurveBenchmark
         int count, int evalPrompts, int heldOutPrompts, string output)
     {
         var worldModel = WorldCatalog.Get(world);
-        var prompts = CurvePrompts.For(worldModel, CurateSeed, evalPrompts, heldOutPrompts);
-        Console.WriteLine($"learning curve on '{world}': {candidates.Count} candidates x {budgetMinutes:G} min of training, eval every {evalEveryMinutes:G} min on {prompts.InDistribution.Count} in-distribution and {prompts.HeldOut.Count} held-out prompts; {get_num_threads()} threads, load average {LoadAverage()}");
+        Console.WriteLine($"learning curve on '{world}': {candidates.Count} candidates x {budgetMinutes:G} min of training, eval every {evalEveryMinutes:G} min; {get_num_threads()} threads, load average {LoadAverage()}");
         var temp = Directory.CreateTempSubdirectory("soar-curve-").FullName;
         var report = new LearningCurveReport(world, budgetMinutes, evalEveryMinutes, count, get_num_threads(), LoadAverage());
         try
@@ -39,7 +39,8 @@ public static class LearningCurveBenchmark
             var info = CuratedDatasetInfo.Load(dataDir);
             using var data = TrainingSet.Create(DatasetReader.Open(Path.Combine(dataDir, "data"), CurateStage.TrainSplit).Read().Select(r => (r.DecodeImage(), r.Caption, r.Source)),
                 tokenizer, info.ImageSize, CPU);
-            Console.WriteLine($"curated {data.Count} training images ({info.ImageSize}x{info.ImageSize}), vocabulary {tokenizer.Vocabulary.Count}");
+            var prompts = CurvePrompts.For(worldModel, evalPrompts, heldOutPrompts, caption => tokenizer.TryEncode(caption, out _, out _), info.ImageSize);
+            Console.WriteLine($"curated {data.Count} training images ({info.ImageSize}x{info.ImageSize}), vocabulary {tokenizer.Vocabulary.Count}; {prompts.InDistribution.Count} in-distribution and {prompts.HeldOut.Count} held-out prompts");
             foreach (var candidate in candidates)
             {
                 report.Candidates.Add(RunCandidate(candidate, data, tokenizer, info.ImageSize, prompts, budgetMinutes, evalEveryMinutes));
@@ -97,7 +98,7 @@ public static class LearningCurveBenchmark
             losses.AddRange(summary.Losses);
             if (trained >= nextEval || step >= plannedSteps || trained >= budget)
             {
-                curve.Points.Add(Evaluate(trainer.Ema?.Model ?? model, tokenizer, prompts, step, (long)step * options.BatchSize, trained, losses));
+                curve.Points.Add(Evaluate(trainer.Ema?.Model ?? model, tokenizer, prompts, candidate.Precision, step, (long)step * options.BatchSize, trained, losses));
                 var p = curve.Points[^1];
                 Console.WriteLine($"[{candidate.Name}] {trained / 60:F1} min, step {step}, {p.ImagesSeen:N0} images: in-distribution {p.InDistribution.Overall:F3}, held-out {p.HeldOut.Overall:F3} (loss {p.Loss:F4}, eval {p.EvalSeconds:F0} s)");
                 losses.Clear();
@@ -109,31 +110,33 @@ public static class LearningCurveBenchmark
         return curve;
     }
 
-    /// <summary>Median seconds of a few optimizer steps on a throwaway copy (the candidate's own model is not touched).</summary>
+    /// <summary>Median seconds per optimizer step over a few 5-step chunks of a throwaway copy (the candidate's own model is not touched).</summary>
     private static double MeasureStep(ModelConfig config, LearningCandidate candidate, TrainingSet data)
     {
+        const int Chunk = 5;
         using var probe = ModelRegistry.Create(config);
         using var empty = TrainedModel.EmptyIds(CaptionTokenizer.Build([""]), 1, CPU);
-        var options = candidate.Options(5, seed: 1) with { LogEvery = 1000 };
+        var options = candidate.Options(Chunk * 5, seed: 1) with { LogEvery = 1000 };
         var trainer = new FlowTrainer(probe, new SftObjective(), options, data, empty, new ProgressLog(null));
-        trainer.Train(0, 2, CancellationToken.None); // warms up allocators
+        // The first steps pay for allocator growth and oneDNN kernel selection: a budget planned from them falls short.
+        trainer.Train(0, 2 * Chunk, CancellationToken.None);
         var times = new List<double>();
-        for (int s = 2; s < 5; s++)
+        for (int s = 2 * Chunk; s < options.Steps; s += Chunk)
         {
             var clock = Stopwatch.StartNew();
-            trainer.Train(s, s + 1, CancellationToken.None);
-            times.Add(clock.Elapsed.TotalSeconds);
+            trainer.Train(s, s + Chunk, CancellationToken.None);
+            times.Add(clock.Elapsed.TotalSeconds / Chunk);
         }
         return Stats.Median(times);
     }
 
-    private static CurvePoint Evaluate(VelocityModel model, CaptionTokenizer tokenizer, CurvePrompts prompts, int step, long imagesSeen, double trained, List<double> losses)
+    private static CurvePoint Evaluate(VelocityModel model, CaptionTokenizer tokenizer, CurvePrompts prompts, Precision precision, int step, long imagesSeen, double trained, List<double> losses)
     {
         var clock = Stopwatch.StartNew();
         bool wasTraining = model.training;
         model.eval();
-        var inDistribution = prompts.Score(model, tokenizer, prompts.InDistribution, "in-distribution");
-        var heldOut = prompts.Score(model, tokenizer, prompts.HeldOut, "held-out");
+        var inDistribution = prompts.Score(model, tokenizer, prompts.InDistribution, "in-distribution", precision);
+        var heldOut = prompts.Score(model, tokenizer, prompts.HeldOut, "held-out", precision);
         if (wasTraining) model.train();
         return new CurvePoint(step, imagesSeen, trained, losses.Count > 0 ? losses.Average() : double.NaN, inDistribution, heldOut, clock.Elapsed.TotalSeconds);
     }

@@ -25,9 +25,10 @@ public static class Guidance
     /// <param name="detachUnconditional">stop the gradient through v_u, as flow_grpo's training log-probability does.</param>
     public static Tensor Velocity(VelocityModel model, Tensor x, Tensor sigma, EncodedCaption caption, double scale, bool detachUnconditional = false)
     {
-        if (!IsGuided(scale)) return model.Velocity(x, sigma, caption);
+        // Under bf16 autocast the model answers in bf16; the guidance sum and every update built on it stay fp32.
+        if (!IsGuided(scale)) return model.Velocity(x, sigma, caption).to(ScalarType.Float32);
         long b = x.shape[0];
-        var v = model.Velocity(cat([x, x], dim: 0), cat([sigma, sigma], dim: 0), caption);
+        var v = model.Velocity(cat([x, x], dim: 0), cat([sigma, sigma], dim: 0), caption).to(ScalarType.Float32);
         var parts = v.split(b, dim: 0);
         return RectifiedFlow.Guide(parts[0], detachUnconditional ? parts[1].detach() : parts[1], scale);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Soar.Core.Devices;
 using Soar.Core.Models;
 using Soar.Core.Objectives;
 using Soar.Core.Stages;
@@ -20,6 +21,7 @@ public sealed class FlowTrainer
     private readonly IStepSource _steps;
     private readonly TrainingOptions _options;
     private readonly IStageLog _log;
+    private readonly Device _device;
 
     public AdamW Optimizer { get; }
     public EmaWeights? Ema { get; }
@@ -36,6 +38,7 @@ public sealed class FlowTrainer
         _steps = steps;
         _options = options;
         _log = log;
+        _device = model.parameters().First().device;
         Optimizer = optim.AdamW(model.parameters(), options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
         Ema = options.EmaDecay > 0 ? new EmaWeights(model, options.EmaDecay) : null;
     }
@@ -64,7 +67,8 @@ public sealed class FlowTrainer
             foreach (var group in Optimizer.ParamGroups) group.LearningRate = lr;
             using var generator = new Generator(SplitMix64.Derive(_options.Seed, "step", step), CPU);
             using var stepScope = NewDisposeScope();
-            var plan = _steps.Plan(_model, step, generator, cancellationToken);
+            StepPlan plan;
+            using (Autocast.Enter(_options.Precision, _device)) plan = _steps.Plan(_model, step, generator, cancellationToken);
             var stepMetrics = RunUpdates(plan, step, cancellationToken);
             losses.Add(stepMetrics.GetValueOrDefault("loss"));
             foreach (var (k, v) in plan.Metrics) stepMetrics[k] = v;
@@ -104,8 +108,10 @@ public sealed class FlowTrainer
             for (int m = 0; m < update.MicroBatches; m++)
             {
                 using var scope = NewDisposeScope();
-                var output = update.MicroBatch(m);
-                (output.Loss / update.MicroBatches).backward();
+                ObjectiveOutput output;
+                // Autocast covers the forward only (as torch.autocast is used): backward replays the recorded casts.
+                using (Autocast.Enter(_options.Precision, _device)) output = update.MicroBatch(m);
+                (output.Loss.to(ScalarType.Float32) / update.MicroBatches).backward();
                 loss += output.Metrics.GetValueOrDefault("loss") / update.MicroBatches;
                 foreach (var (k, v) in output.Metrics) metrics[k] = metrics.GetValueOrDefault(k) + v / microBatches;
             }

@@ -1,3 +1,5 @@
+using Soar.Core.Devices;
+
 namespace Soar.Core.Training;
 
 /// <summary>Optimisation hyper-parameters of a training stage (recorded in config.json).</summary>
@@ -21,6 +23,8 @@ public sealed record TrainingOptions
     public long Seed { get; init; }
     public int LogEvery { get; init; } = 10;
     public int CheckpointEvery { get; init; }
+    /// <summary>fp32, or bf16 autocast of the forward passes (master weights, gradients and AdamW state stay fp32).</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
 
     public static IReadOnlyList<string> LrSchedules { get; } = ["constant", "cosine", "linear"];
 

@@ -1,3 +1,4 @@
+using Soar.Core.Devices;
 using Soar.Core.Eval.Drift;
 using Soar.Core.Flow;
 using Soar.Core.Imaging;
@@ -13,7 +14,8 @@ namespace Soar.Core.Stages.Eval;
 /// Samples one arm with paired noise: the starting noise of item i depends only on (seed, stream, i), so every arm
 /// sees the same noise. Can keep the states at drift injection steps and resume the trajectory from altered states.
 /// </summary>
-public sealed class ArmSampler(TrainedModel model, int steps, double cfg, long seed, Device device, string schedule = RectifiedFlow.DiffusersSchedule)
+public sealed class ArmSampler(TrainedModel model, int steps, double cfg, long seed, Device device, string schedule = RectifiedFlow.DiffusersSchedule,
+    Precision precision = Precision.Fp32)
 {
     private const int Chunk = 64;
     private readonly double[] _schedule = RectifiedFlow.EulerSchedule(steps, model.Network.Config.TimestepShift, schedule);
@@ -48,7 +50,7 @@ public sealed class ArmSampler(TrainedModel model, int steps, double cfg, long s
                 for (int r = 0; r < n; r++)
                     if (keep(first + r)) states[(first + r, i + 1)] = flat.AsSpan(r * per, per).ToArray();
                 return null;
-            }, ct);
+            }, ct, precision);
             TrainingSet.ToImages(x).CopyTo(images, start);
         }
         return (images, states);
@@ -66,7 +68,7 @@ public sealed class ArmSampler(TrainedModel model, int steps, double cfg, long s
             var flat = states.Skip(start).Take(n).SelectMany(s => s).ToArray();
             var x = tensor(flat, [n, c.Channels, c.ImageSize, c.ImageSize]).to(device);
             var ids = SampleStage.Encode(model, captions.Skip(start).Take(n).ToList(), device);
-            var y = EulerSampler.Integrate(model.Network, x, ids, model.EmptyCaptionIds(), _schedule, from, steps, cfg, cancellationToken: ct);
+            var y = EulerSampler.Integrate(model.Network, x, ids, model.EmptyCaptionIds(), _schedule, from, steps, cfg, cancellationToken: ct, precision: precision);
             TrainingSet.ToImages(y).CopyTo(images, start);
         }
         return images;
@@ -78,7 +80,7 @@ public sealed class ArmSampler(TrainedModel model, int steps, double cfg, long s
         using var scope = NewDisposeScope();
         var noise = Noise(stream, noiseIndex).to(device);
         var ids = SampleStage.Encode(model, [caption], device);
-        var x = EulerSampler.Integrate(model.Network, noise, ids, model.EmptyCaptionIds(), [_schedule[0], _schedule[step]], 0, 1, cfg);
+        var x = EulerSampler.Integrate(model.Network, noise, ids, model.EmptyCaptionIds(), [_schedule[0], _schedule[step]], 0, 1, cfg, precision: precision);
         return x.cpu().contiguous().data<float>().ToArray();
     }
 

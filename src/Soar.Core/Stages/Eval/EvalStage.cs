@@ -110,7 +110,7 @@ public sealed class EvalStage : IStage
         double[][]? realFeatures, IReadOnlyList<(RgbImage Image, string Caption)>? reference, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var sampler = new ArmSampler(model, steps, cfg, seed, device, context.String("Schedule"));
+        var sampler = new ArmSampler(model, steps, cfg, seed, device, context.String("Schedule"), PrecisionNames.Parse(context.String("Precision")));
         ImageVerdict? Judge(RgbImage image, EvalPrompt prompt) =>
             scorer is not null && scorer.CanScore(prompt.Caption, prompt.Spec) ? scorer.Score(image, prompt.Caption, prompt.Spec) : null;
         var itemsBySet = new Dictionary<string, IReadOnlyList<EvalItem>>();

@@ -48,7 +48,8 @@ public sealed class SampleStage : IStage
             var batchCaptions = captions.GetRange(start, n);
             var noise = InitialNoise(seed, start, n, model.Network.Config, device);
             var ids = Encode(model, batchCaptions, device);
-            var x = EulerSampler.Sample(model.Network, noise, ids, model.EmptyCaptionIds(), steps, cfg, context.String("Schedule"), cancellationToken: cancellationToken);
+            var x = EulerSampler.Sample(model.Network, noise, ids, model.EmptyCaptionIds(), steps, cfg, context.String("Schedule"), cancellationToken: cancellationToken,
+                precision: PrecisionNames.Parse(context.String("Precision")));
             images.AddRange(TrainingSet.ToImages(x));
             var elapsed = DateTime.UtcNow - started;
             context.Log.Progress(start + n, count, new Dictionary<string, double> { ["images_per_s"] = (start + n) / elapsed.TotalSeconds },

@@ -156,6 +156,7 @@ public static class TrainingStageRunner
         LearningRate = c.Double("LearningRate"),
         WarmupSteps = c.Int("WarmupSteps"),
         LrSchedule = c.String("LrSchedule"),
+        Precision = PrecisionNames.Parse(c.String("Precision")),
         WeightDecay = c.Double("WeightDecay"),
         Beta1 = c.Double("Beta1"),
         Beta2 = c.Double("Beta2"),
