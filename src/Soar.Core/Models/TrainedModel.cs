@@ -69,11 +69,15 @@ public sealed class TrainedModel : IDisposable
         var tok = config["tokenizer"] ?? throw new InvalidDataException($"{source}: config.json has no \"tokenizer\" section");
         var vocab = tok["vocabulary"]?.Deserialize<List<string>>() ?? throw new InvalidDataException($"{source}: tokenizer has no vocabulary");
         int maxTokens = tok["max_tokens"]?.GetValue<int>() ?? throw new InvalidDataException($"{source}: tokenizer has no max_tokens");
-        return (model, new CaptionTokenizer(vocab, maxTokens));
+        // Checkpoints written before subword tokenizers have no "kind": they are word-level.
+        var kind = tok["kind"]?.GetValue<string>() ?? CaptionTokenizer.WordKind;
+        try { return (model, new CaptionTokenizer(vocab, maxTokens, kind)); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{source}: config.json's tokenizer: {e.Message}", e); }
     }
 
     public static JsonObject TokenizerJson(CaptionTokenizer tokenizer) => new()
     {
+        ["kind"] = tokenizer.Kind,
         ["max_tokens"] = tokenizer.MaxTokens,
         ["vocabulary"] = new JsonArray(tokenizer.Vocabulary.Select(v => (JsonNode)v!).ToArray()),
     };

@@ -55,11 +55,11 @@ public static class TrainingStageRunner
         }
         else
         {
-            tokenizer = CaptionTokenizer.Build(CaptionsForVocabulary(datasetInput.Dir, dataset));
+            tokenizer = CaptionTokenizer.Build(CaptionsForVocabulary(datasetInput.Dir, dataset), kind: TokenizerKind(context.String("Tokenizer"), dataset));
             manual_seed((long)SplitMix64.Derive(options.Seed, "init", 0));
             var architecture = ModelRegistry.FromPreset(context.String("Preset"), dataset.ImageSize, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, context.Double("TimestepShift"));
             model = ModelRegistry.Create(architecture);
-            context.Log.Info($"new '{architecture.Preset}' {architecture.Architecture} model: {model.ParameterCount():N0} parameters, vocabulary {tokenizer.Vocabulary.Count}");
+            context.Log.Info($"new '{architecture.Preset}' {architecture.Architecture} model: {model.ParameterCount():N0} parameters, {tokenizer.Kind} vocabulary of {tokenizer.Vocabulary.Count} tokens");
         }
         model.to(device);
 
@@ -170,6 +170,12 @@ public static class TrainingStageRunner
     };
 
     /// <summary>Captions of both splits plus the world's evaluation prompts, so later sampling never meets an unknown word.</summary>
+    /// <summary>The Tokenizer parameter: auto is word-level on a built-in world (its closed grammar), subword on other data.</summary>
+    private static string TokenizerKind(string parameter, CuratedDatasetInfo dataset) =>
+        parameter.Equals("auto", StringComparison.OrdinalIgnoreCase)
+            ? WorldCatalog.TryGet(dataset.World, out _) ? CaptionTokenizer.WordKind : CaptionTokenizer.SubwordKind
+            : parameter.ToLowerInvariant();
+
     private static IEnumerable<string> CaptionsForVocabulary(string datasetDir, CuratedDatasetInfo info)
     {
         foreach (var record in DatasetReader.Open(Path.Combine(datasetDir, "data")).Read()) yield return record.Caption;

@@ -12,7 +12,7 @@ public class SamplePromptsTests : IDisposable
     private readonly StageHarness _h = new();
 
     /// <summary>A model trained on 40 custom images captioned "a bright thing" / "a dark thing".</summary>
-    private void TrainOnCustomData()
+    private void TrainOnCustomData(params (string Key, string Value)[] sft)
     {
         var source = _h.Dir.File("photos");
         Directory.CreateDirectory(source);
@@ -26,7 +26,7 @@ public class SamplePromptsTests : IDisposable
         }
         File.WriteAllLines(Path.Combine(source, "metadata.jsonl"), lines);
         _h.Run(new CurateStage(), "data", Params(("Source", source), ("ImageSize", "32"), ("ValidationFraction", "0.3")));
-        _h.Sft("m", Params(("Steps", "1"), ("BatchSize", "4")), "data");
+        _h.Sft("m", Params([("Steps", "1"), ("BatchSize", "4"), .. sft]), "data");
     }
 
     [Fact]
@@ -55,6 +55,25 @@ public class SamplePromptsTests : IDisposable
         _h.Sft("m", Params(("Steps", "1"), ("BatchSize", "4")), "data");
         _h.Sample("grid", Params(("Count", "2"), ("Steps", "2")), "m");
         Assert.Contains("prompts: the 'shapes' held-out set (Prompts=auto)", _h.Log.ToString());
+    }
+
+    [Fact]
+    public void A_model_of_custom_data_has_an_open_vocabulary_so_unseen_words_and_curly_apostrophes_sample()
+    {
+        TrainOnCustomData();
+        Assert.Contains("subword vocabulary", _h.Log.ToString());
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Soar.Core.Models.TrainedModel.ResolveCheckpointDir(_h.Dir.File("m")), "config.json")))!;
+        Assert.Equal("subword", config["tokenizer"]!["kind"]!.GetValue<string>());
+        _h.Sample("grid", Params(("Prompts", "a spaceship\u2019s bright thing|a dark thing"), ("Count", "2"), ("Steps", "2")), "m");
+        Assert.Equal(2, File.ReadAllLines(_h.Dir.File("grid/samples.jsonl")).Length);
+    }
+
+    [Fact]
+    public void Tokenizer_word_keeps_the_closed_vocabulary_and_names_the_unknown_word()
+    {
+        TrainOnCustomData(("Tokenizer", "word"));
+        var e = Assert.ThrowsAny<Exception>(() => _h.Sample("grid", Params(("Prompts", "a spaceship"), ("Count", "1"), ("Steps", "2")), "m"));
+        Assert.Contains("unknown token 'spaceship'", e.Message);
     }
 
     public void Dispose() => _h.Dispose();
