@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Soar.Core.Models.DiT;
+using Soar.Core.Models.SD3;
 using Soar.Core.Models.UNet;
 
 namespace Soar.Core.Models;
@@ -18,6 +19,7 @@ public static class ModelRegistry
     [
         new(DiTConfig.Name, typeof(DiTConfig), c => new FlowDiT((DiTConfig)c), DiTConfig.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
         new(UNetConfig.Name, typeof(UNetConfig), c => new FlowUNet((UNetConfig)c), UNetConfig.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
+        new(SD3Config.Name, typeof(SD3Config), c => new SD3FlowModel((SD3Config)c), SD3Config.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
     ];
 
     public static IReadOnlyList<string> Architectures { get; } = Entries.Select(e => e.Name).ToArray();
