@@ -44,6 +44,13 @@ public sealed record SD3Config : ModelConfig
     public int TextLayers { get; init; } = 1;
     public double MlpRatio { get; init; } = 4.0;
 
+    /// <summary>Value equality over every serialised field, the layer list by content (a record compares lists by reference).</summary>
+    public bool Equals(SD3Config? other) => other is not null && Serialized() == other.Serialized();
+
+    public override int GetHashCode() => Serialized().GetHashCode(StringComparison.Ordinal);
+
+    private string Serialized() => JsonSerializer.Serialize(this);
+
     [JsonIgnore] public int InnerDim => NumAttentionHeads * AttentionHeadDim;
     [JsonIgnore] public int OutputChannels => OutChannels ?? InChannels;
 

@@ -45,6 +45,6 @@ internal static class TinySD3
         var a = expected.state_dict();
         var b = actual.state_dict();
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
-        foreach (var (name, t) in a) Assert.True(t.equal(b[name]).item<bool>(), name);
+        foreach (var (name, t) in a) Assert.True(t.equal(b[name]).all().item<bool>(), name);
     }
 }
