@@ -35,9 +35,12 @@ public static class DiffusersFolder
         catch (FileNotFoundException) { return false; }
     }
 
-    public static SD3Config ReadConfig(string dir, SD3Config? template = null)
+    public static SD3Config ReadConfig(string dir, SD3Config? template = null) => ReadConfigFile(Path.Combine(dir, ConfigFile), template);
+
+    /// <summary>A diffusers config.json of SD3Transformer2DModel at any path (<see cref="SD3Config.FromDiffusersJson"/>).</summary>
+    public static SD3Config ReadConfigFile(string path, SD3Config? template = null)
     {
-        var path = Path.Combine(dir, ConfigFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"no config file {path}", path);
         JsonNode? node;
         try { node = JsonNode.Parse(File.ReadAllText(path)); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
