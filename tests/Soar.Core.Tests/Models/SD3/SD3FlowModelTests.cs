@@ -65,6 +65,16 @@ public sealed class SD3FlowModelTests
     }
 
     [Fact]
+    public void The_estimate_counts_the_whole_models_parameters()
+    {
+        manual_seed(0);
+        var config = (SD3Config)ModelRegistry.FromPreset("sd3-tiny", 32, vocabSize: 67, maxTokens: 24, timestepShift: 1.0);
+        using var model = ModelRegistry.Create(config);
+        Assert.Equal(model.ParameterCount(), config.Estimate(24).Parameters);
+        Assert.Equal(2_664_176, model.ParameterCount());   // the docs/models.md preset table
+    }
+
+    [Fact]
     public void The_pipeline_images_must_be_the_latents()
     {
         var config = (SD3Config)ModelRegistry.FromPreset("sd3-tiny", 32, 12, 6, 1.0) with { Channels = 4 };
