@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Soar.Core.Models.DiT;
+using Soar.Core.Models.Lora;
 using Soar.Core.Models.SD3;
 using Soar.Core.Models.UNet;
 
@@ -26,11 +27,20 @@ public static class ModelRegistry
 
     public static IReadOnlyList<string> PresetNames { get; } = Entries.SelectMany(e => e.Presets.Keys).ToArray();
 
-    /// <summary>A fresh model of the config's architecture (random initialisation from the global torch seed).</summary>
+    /// <summary>
+    /// A fresh model of the config's architecture (random initialisation from the global torch seed), with the config's
+    /// LoRA adapters (zero B, so the same output) and everything else frozen when it names some.
+    /// </summary>
     public static VelocityModel Create(ModelConfig config)
     {
         config.Validate();
-        return Find(config.Architecture, "the model config").Create(config);
+        var model = Find(config.Architecture, "the model config").Create(config);
+        if (config.Lora is { } lora)
+        {
+            try { LoraAdapters.Attach(model, LoraSettings.Parse(lora)); }
+            catch { model.Dispose(); throw; }
+        }
+        return model;
     }
 
     /// <summary>A named preset sized for a dataset and a tokenizer.</summary>

@@ -36,7 +36,8 @@ public sealed class FlowTrainer
         _steps = steps;
         _options = options;
         _log = log;
-        Optimizer = optim.AdamW(model.parameters(), options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
+        // Frozen weights (everything but the adapters of a LoRA model) get no optimizer state.
+        Optimizer = optim.AdamW(model.parameters().Where(p => p.requires_grad), options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
         Ema = options.EmaDecay > 0 ? new EmaWeights(model, options.EmaDecay) : null;
     }
 

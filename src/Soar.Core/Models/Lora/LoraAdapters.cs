@@ -21,21 +21,29 @@ public static class LoraAdapters
 
     /// <summary>
     /// Adds an adapter to every layer whose name matches a target; returns their names. No match is an error listing
-    /// what could be targeted; a target that names a layer which cannot carry an adapter says so.
+    /// what could be targeted; an architecture without <see cref="LoraLinear"/> layers (dit, unet) says so.
     /// </summary>
     public static IReadOnlyList<string> Inject(nn.Module root, LoraSettings settings)
     {
+        if (!Layers(root).Any())
+            throw new ArgumentException($"this architecture ({root.GetName()}) has no layers that can carry adapters; LoRA needs the sd3 architecture");
         var matched = Layers(root).Where(l => settings.Matches(l.Name)).ToList();
         if (matched.Count == 0)
         {
-            var fixedLayers = root.named_modules().Where(m => m.module is TorchSharp.Modules.Linear && settings.Matches(m.name)).Select(m => m.name).Take(5).ToList();
             var adaptable = Layers(root).Select(l => l.Name.Split('.')[^1]).Distinct().Take(20);
-            throw new ArgumentException(fixedLayers.Count > 0
-                ? $"LoRA targets {string.Join(",", settings.Targets)} name layers of this architecture that cannot carry adapters ({string.Join(", ", fixedLayers)}); target the sd3 architecture's layers"
-                : $"no layer matches the LoRA targets {string.Join(",", settings.Targets)}; this model's adaptable layers end in: {string.Join(", ", adaptable)}");
+            throw new ArgumentException($"no layer matches the LoRA targets {string.Join(",", settings.Targets)}; this model's adaptable layers end in: {string.Join(", ", adaptable)}");
         }
         foreach (var (_, layer) in matched) layer.AddAdapter(settings.Rank, settings.Alpha, settings.Init == LoraSettings.GaussianInit);
         return matched.Select(m => m.Name).ToList();
+    }
+
+    /// <summary>Injects the adapters into the model's denoiser (<see cref="RootOf"/>) and freezes every other weight of the model.</summary>
+    public static IReadOnlyList<string> Attach(VelocityModel model, LoraSettings settings)
+    {
+        var root = RootOf(model);
+        var names = Inject(root, settings);
+        FreezeAllButAdapters(model, root);
+        return names;
     }
 
     /// <summary>The adapters' A and B weights (what trains).</summary>

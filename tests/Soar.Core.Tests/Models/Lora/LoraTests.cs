@@ -191,7 +191,7 @@ public sealed class LoraTests : IDisposable
         manual_seed(0);
         using var dit = ModelRegistry.Create(ModelRegistry.FromPreset("tiny", 16, 10, 6, 1.0));
         var d = Assert.Throws<ArgumentException>(() => LoraAdapters.Inject(dit, new LoraSettings { Targets = ["qkv"] }));
-        Assert.Contains("cannot carry adapters", d.Message);
+        Assert.Contains("no layers that can carry adapters", d.Message);
     }
 
     [Fact]
