@@ -21,6 +21,7 @@ public static class ModelCommand
         command.Add(Velocity());
         command.Add(Convert());
         command.Add(MergeLora());
+        command.Add(Export());
         return command;
     }
 
@@ -117,14 +118,52 @@ public static class ModelCommand
         return command;
     }
 
+    private static Command Export()
+    {
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "A finished sd3 model stage folder (or its checkpoint folder).", Required = true };
+        var merge = new Option<bool>("--merge") { Description = "Fold the stage's LoRA adapters into the weights; without it the base weights are written and the adapters beside them as pytorch_lora_weights.safetensors." };
+        var ema = new Option<bool>("--ema") { Description = "Export the EMA weights when the checkpoint kept them." };
+        var dtype = DtypeOption();
+        var shards = ShardOption();
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create with transformer/ (and pytorch_lora_weights.safetensors).", Required = true };
+        var command = new Command("export", "Write a trained sd3 stage's transformer in the diffusers layout (its LoRA adapters merged or as a separate file).") { model, merge, ema, dtype, shards, output };
+        command.SetAction((parse, ct) => CommandAction.Run(() =>
+        {
+            var scalar = Dtype(parse.GetRequiredValue(dtype));
+            var outDir = AdHocStage.PrepareOutput(parse.GetRequiredValue(output));
+            using var trained = Soar.Core.Models.TrainedModel.Load(parse.GetRequiredValue(model).FullName, CPU, parse.GetValue(ema));
+            if (trained.Network is not SD3FlowModel sd3)
+                throw new StageException("SOAR1003", $"--model {parse.GetRequiredValue(model).FullName}: a '{trained.Network.Config.Architecture}' model has no diffusers layout; only sd3 models export");
+            var lora = trained.Network.Config.Lora;
+            if (parse.GetValue(merge)) LoraAdapters.Merge(sd3.Transformer);
+            var temp = $"{outDir}.tmp-{Guid.NewGuid().ToString("N")[..8]}";
+            try
+            {
+                DiffusersFolder.Save(Path.Combine(temp, DiffusersFolder.Subfolder), sd3.Transformer, scalar, MaxShardBytes(parse.GetValue(shards)));
+                if (lora is not null && !parse.GetValue(merge)) LoraFile.Save(Path.Combine(temp, LoraFile.FileName), sd3.Transformer, LoraSettings.Parse(lora));
+                if (Directory.Exists(outDir)) Directory.Delete(outDir);
+                Directory.Move(temp, outDir);
+            }
+            finally
+            {
+                if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            }
+            Console.WriteLine($"transformer written to {Path.Combine(outDir, DiffusersFolder.Subfolder)}{(lora is not null && !parse.GetValue(merge) ? $", its adapters to {Path.Combine(outDir, LoraFile.FileName)}" : "")}");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static long MaxShardBytes(long maxShardMb) => maxShardMb >= 0 ? maxShardMb * 1_000_000
+        : throw new StageException("SOAR1003", $"--max-shard-mb {maxShardMb}: must be 0 (one file) or positive");
+
     /// <summary>Writes into a temp folder renamed to <paramref name="outDir"/> when complete.</summary>
     private static void WriteFolder(string outDir, SD3Transformer2DModel model, ScalarType dtype, long maxShardMb)
     {
-        if (maxShardMb < 0) throw new StageException("SOAR1003", $"--max-shard-mb {maxShardMb}: must be 0 (one file) or positive");
         var temp = $"{outDir}.tmp-{Guid.NewGuid().ToString("N")[..8]}";
         try
         {
-            DiffusersFolder.Save(Path.Combine(temp, DiffusersFolder.Subfolder), model, dtype, maxShardMb * 1_000_000);
+            DiffusersFolder.Save(Path.Combine(temp, DiffusersFolder.Subfolder), model, dtype, MaxShardBytes(maxShardMb));
             if (Directory.Exists(outDir)) Directory.Delete(outDir);
             Directory.Move(temp, outDir);
         }

@@ -109,6 +109,49 @@ public sealed class ModelCommandTests : IDisposable
     }
 
     [Fact]
+    public void Export_writes_a_lora_trained_stage_as_a_diffusers_base_plus_adapters_or_merged()
+    {
+        Soar.Core.Stages.StageManifest Stage(string name, string kind, string[] upstream, params (string, string)[] parameters) =>
+            new Soar.Core.Stages.StageRunner().Run(new Soar.Core.Stages.StageSpec
+            {
+                Name = name, Kind = kind, ProjectPath = Path.Combine(_root, "p.soarproj"), OutputDir = Path.Combine(_root, name),
+                Parameters = parameters.ToDictionary(p => p.Item1, p => p.Item2, StringComparer.OrdinalIgnoreCase),
+                Inputs = upstream.Select(u => new Soar.Core.Stages.StageInput { Name = u, Kind = "upstream", Dir = Path.Combine(_root, u) }).ToList(),
+            }, new Soar.Core.Stages.ConsoleStageLog(name, TextWriter.Null), CancellationToken.None);
+        Stage("data", "curate", [], ("Source", "shapes"), ("Count", "8"), ("ImageSize", "16"), ("ValidationFraction", "0.1"));
+        Stage("base", "sft", ["data"], ("Preset", "sd3-tiny"), ("Steps", "1"), ("BatchSize", "4"), ("Threads", "1"), ("Device", "cpu"));
+        Stage("tuned", "sft", ["data", "base"], ("Steps", "1"), ("BatchSize", "4"), ("Lora", "rank=2;alpha=4"), ("LearningRate", "0.05"), ("Threads", "1"), ("Device", "cpu"));
+
+        var split = Soar("model", "export", "--model", Path.Combine(_root, "tuned"), "--out", Path.Combine(_root, "split"));
+        Assert.True(split.Exit == 0, split.Error);
+        var merged = Soar("model", "export", "--model", Path.Combine(_root, "tuned"), "--merge", "--out", Path.Combine(_root, "merged"));
+        Assert.True(merged.Exit == 0, merged.Error);
+        Assert.False(File.Exists(Path.Combine(_root, "merged", LoraFile.FileName)));
+        using var withAdapters = DiffusersFolder.Load(Path.Combine(_root, "split"));
+        LoraFile.Load(Path.Combine(_root, "split", LoraFile.FileName), withAdapters);
+        using var folded = DiffusersFolder.Load(Path.Combine(_root, "merged"));
+        var inputs = Inputs16();
+        using var a = Expected(withAdapters, inputs);
+        using var b = Expected(folded, inputs);
+        Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5));
+        // The stage's own adapter file is the same file.
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_root, "tuned", "lora", LoraFile.FileName)), File.ReadAllBytes(Path.Combine(_root, "split", LoraFile.FileName)));
+    }
+
+    /// <summary>Inputs for sd3-tiny: 3 x 16 x 16 pixels, 128-wide text.</summary>
+    private string Inputs16()
+    {
+        manual_seed(5);
+        var path = Path.Combine(_root, "in16.safetensors");
+        SafeTensorsFile.Save(path, new Dictionary<string, Tensor>
+        {
+            ["hidden_states"] = randn(1, 3, 16, 16), ["timestep"] = tensor(new float[] { 500f }),
+            ["encoder_hidden_states"] = randn(1, 4, 128), ["pooled_projections"] = randn(1, 128),
+        });
+        return path;
+    }
+
+    [Fact]
     public void Bad_inputs_and_options_are_errors_that_name_them()
     {
         var config = Path.Combine(_root, "config.json");
