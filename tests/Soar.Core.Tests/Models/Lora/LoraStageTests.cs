@@ -90,13 +90,16 @@ public sealed class LoraStageTests : IDisposable
     }
 
     [Fact]
-    public void Lora_on_an_architecture_without_adapters_or_a_bad_value_is_SOAR2109()
+    public void Lora_targets_the_dit_by_its_own_layer_names_and_a_bad_value_is_SOAR2109()
     {
         var p = StageHarness.Params;
         _h.Run(new CurateStage(), "data", p(("Source", "shapes"), ("Count", "8"), ("ImageSize", "16"), ("ValidationFraction", "0.1")));
+        // The dit has no layers under the sd3 default target names; it takes adapters on attn.qkv, attn.proj, mlp.fc1, mlp.fc2.
         var dit = Assert.Throws<StageException>(() => _h.Sft("dit", p([.. Cpu, ("Preset", "tiny"), ("Steps", "1"), ("BatchSize", "4"), ("Lora", "rank=4")]), "data"));
         Assert.Equal("SOAR2109", dit.Code);
-        Assert.Contains("no layers that can carry adapters", dit.Message);
+        Assert.Contains("adaptable layers end in: qkv, proj, fc1, fc2", dit.Message);
+        _h.Sft("dit-lora", p([.. Cpu, ("Preset", "tiny"), ("Steps", "1"), ("BatchSize", "4"), ("Lora", "rank=4;targets=attn.qkv,mlp.fc2")]), "data");
+        Assert.Contains("transformer.blocks.0.attn.qkv.lora_A.weight", SafeTensorsFile.ReadHeader(_h.Dir.File("dit-lora/lora/" + LoraFile.FileName)).Entries.Select(e => e.Name));
         var bad = Assert.Throws<StageException>(() => _h.Sft("bad", p([.. Cpu, ("Preset", "sd3-tiny"), ("Steps", "1"), ("Lora", "rank=-1")]), "data"));
         Assert.Equal("SOAR2109", bad.Code);
         Assert.True(bad.Message.Contains("Lora=\"rank=-1\""), bad.Message);

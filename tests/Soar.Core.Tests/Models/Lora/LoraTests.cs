@@ -190,8 +190,38 @@ public sealed class LoraTests : IDisposable
         Assert.Contains("to_q", e.Message);
         manual_seed(0);
         using var dit = ModelRegistry.Create(ModelRegistry.FromPreset("tiny", 16, 10, 6, 1.0));
-        var d = Assert.Throws<ArgumentException>(() => LoraAdapters.Inject(dit, new LoraSettings { Targets = ["qkv"] }));
-        Assert.Contains("no layers that can carry adapters", d.Message);
+        var d = Assert.Throws<ArgumentException>(() => LoraAdapters.Inject(dit, new LoraSettings()));
+        Assert.Contains("adaptable layers end in: qkv, proj, fc1, fc2", d.Message);
+    }
+
+    [Fact]
+    public void A_lora_linear_is_initialised_and_computes_as_torchs_linear()
+    {
+        // The project's own layers (SelfAttention, FeedForward) use it: a seed gives the weights torch's Linear gave.
+        manual_seed(9);
+        using var torchLinear = nn.Linear(5, 3);
+        manual_seed(9);
+        using var lora = new LoraLinear(5, 3);
+        Assert.True(torchLinear.weight.equal(lora.Weight).all().item<bool>());
+        Assert.True(torchLinear.bias!.equal(lora.Bias!).all().item<bool>());
+        Assert.Equal(["weight", "bias"], lora.state_dict().Keys);
+        using var x = randn(4, 5);
+        using var a = torchLinear.forward(x);
+        using var b = lora.forward(x);
+        Assert.True(a.equal(b).all().item<bool>());
+    }
+
+    [Fact]
+    public void The_dit_takes_adapters_on_its_attention_and_feed_forward_layers()
+    {
+        manual_seed(0);
+        var config = ModelRegistry.FromPreset("tiny", 16, 10, 6, 1.0) with { Lora = "rank=2;alpha=2;targets=attn.qkv,attn.proj" };
+        using var dit = ModelRegistry.Create(config);
+        var adapted = LoraAdapters.Adapted(dit).Select(a => a.Name).ToList();
+        Assert.Contains("blocks.0.attn.qkv", adapted);
+        Assert.Contains("text_encoder.layers.0.attn.proj", adapted);
+        Assert.Equal(2 * (4 + 1), adapted.Count);   // 4 DiT blocks and 1 text layer
+        Assert.All(dit.named_parameters(), p => Assert.Equal(p.name.Contains(".lora_"), p.parameter.requires_grad));
     }
 
     [Fact]
