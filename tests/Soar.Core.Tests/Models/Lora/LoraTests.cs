@@ -225,6 +225,32 @@ public sealed class LoraTests : IDisposable
     }
 
     [Fact]
+    public void The_kl_reference_is_the_policy_with_adapters_off_and_owns_no_weights()
+    {
+        manual_seed(0);
+        var config = ModelRegistry.FromPreset("sd3-tiny", 16, 10, 6, 1.0);
+        using var policy = ModelRegistry.Create(config with { Lora = "rank=2;alpha=4" });
+        using var plain = ModelRegistry.Create(config);
+        // The same base weights in both; then the policy's adapters move away from zero.
+        using (no_grad()) foreach (var (name, t) in plain.state_dict()) t.copy_(policy.state_dict()[name]);
+        RandomiseAdapters(LoraAdapters.RootOf(policy));
+        using var reference = new LoraReference(policy);
+        Assert.Equal(0, reference.ParameterCount());
+        Assert.All(reference.parameters(), p => Assert.False(p.requires_grad));
+        using var x = randn(2, 3, 16, 16);
+        using var s = tensor(new float[] { 0.3f, 0.8f });
+        using var ids = tensor(new long[] { 1, 4, 5, 2, 0, 0, 1, 6, 2, 0, 0, 0 }).view(2, 6);
+        using var noGrad = no_grad();
+        using var vRef = reference.forward(x, s, ids);
+        using var vBase = plain.forward(x, s, ids);
+        using var vPolicy = policy.forward(x, s, ids);
+        Assert.True(vRef.allclose(vBase, rtol: 0, atol: 0));
+        Assert.False(vPolicy.allclose(vBase, atol: 1e-5));
+        // The policy's adapters are on again after the reference ran.
+        Assert.All(LoraAdapters.Adapted(LoraAdapters.RootOf(policy)), l => Assert.True(l.Layer.AdapterEnabled));
+    }
+
+    [Fact]
     public void The_sd3_model_names_adapters_relative_to_its_transformer()
     {
         manual_seed(0);
