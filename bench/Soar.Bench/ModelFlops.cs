@@ -1,5 +1,6 @@
 using Soar.Core.Models;
 using Soar.Core.Models.DiT;
+using Soar.Core.Models.SD3;
 using Soar.Core.Models.UNet;
 
 namespace Soar.Bench;
@@ -21,6 +22,8 @@ public static class ModelFlops
     {
         DiTConfig c => c.TextLayers * TransformerLayer(c.MaxTokens, c.HiddenSize, MlpHidden(c)),
         UNetConfig c => c.TextLayers * TransformerLayer(c.MaxTokens, c.TextDim, (int)(c.TextDim * c.MlpRatio)),
+        SD3Config c => c.TextLayers * TransformerLayer(c.MaxTokens, c.TextDim, (int)(c.TextDim * c.MlpRatio))
+            + Linear(c.MaxTokens, c.TextDim, c.JointAttentionDim) + Linear(1, c.TextDim, c.PooledProjectionDim),   // token and pooled projections
         _ => throw new NotSupportedException($"FLOPs are not counted for architecture '{config.Architecture}'"),
     };
 
@@ -29,6 +32,7 @@ public static class ModelFlops
     {
         DiTConfig c => DiTVelocityPerRow(c),
         UNetConfig c => UNetVelocityPerRow(c),
+        SD3Config c => SD3VelocityPerRow(c),
         _ => throw new NotSupportedException($"FLOPs are not counted for architecture '{config.Architecture}'"),
     };
 
@@ -41,6 +45,25 @@ public static class ModelFlops
         double block = Linear(1, d, 6 * d) + TransformerLayer(t + n, d, MlpHidden(c)); // adaLN per sample; caption + image tokens
         double final = Linear(1, d, 2 * d) + Linear(n, d, patch);                 // final adaLN, image tokens to patch pixels
         return embed + caption + timestep + c.Depth * block + final;
+    }
+
+    /// <summary>SD3Transformer2DModel.forward: both streams' projections, joint attention, dual attention where listed, final layer.</summary>
+    private static double SD3VelocityPerRow(SD3Config c)
+    {
+        int d = c.InnerDim, t = c.MaxTokens, n = (c.ImageSize / c.PatchSize) * (c.ImageSize / c.PatchSize), patch = c.PatchSize * c.PatchSize;
+        double total = Linear(n, c.InChannels * patch, d)                                   // pos_embed.proj
+            + Linear(1, TimestepFeatures, d) + Linear(1, d, d) + Linear(1, c.PooledProjectionDim, d) + Linear(1, d, d)   // time_text_embed
+            + Linear(t, c.JointAttentionDim, c.CaptionProjectionDim)                         // context_embedder
+            + Linear(1, d, 2 * d) + Linear(n, d, patch * c.OutputChannels);                  // norm_out, proj_out
+        for (int i = 0; i < c.NumLayers; i++)
+        {
+            bool last = i == c.NumLayers - 1, dual = c.DualAttentionLayers.Contains(i);
+            total += Linear(1, d, (dual ? 9 : 6) * d) + Linear(1, d, last ? 2 * d : 6 * d);  // norm1, norm1_context
+            total += Linear(n, d, 3 * d) + Linear(t, d, 3 * d) + Attention(n + t, d) + Linear(n, d, d) + (last ? 0 : Linear(t, d, d));
+            if (dual) total += Linear(n, d, 3 * d) + Attention(n, d) + Linear(n, d, d);     // attn2
+            total += Linear(n, d, 4 * d) + Linear(n, 4 * d, d) + (last ? 0 : Linear(t, d, 4 * d) + Linear(t, 4 * d, d));
+        }
+        return total;
     }
 
     /// <summary>FlowUNet.Velocity, level by level as the constructor builds it (down, middle, up).</summary>

@@ -17,6 +17,7 @@ public static class SoarCommandLine
         root.Add(NewCommand.Create());
         root.Add(PackCommand.Create());
         root.Add(PushCommand.Create());
+        root.Add(ModelCommand.Create());
         return root;
     }
 }

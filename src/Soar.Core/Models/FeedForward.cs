@@ -1,4 +1,4 @@
-using TorchSharp.Modules;
+using Soar.Core.Models.Lora;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -7,13 +7,14 @@ namespace Soar.Core.Models;
 /// <summary>Two-layer MLP with tanh-approximated GELU, as in DiT.</summary>
 public sealed class FeedForward : Module<Tensor, Tensor>
 {
-    private readonly Linear fc1;
-    private readonly Linear fc2;
+    // LoraLinear (torch Linear's parameters and initialisation) so LoRA adapters can target mlp.fc1 / mlp.fc2.
+    private readonly LoraLinear fc1;
+    private readonly LoraLinear fc2;
 
     public FeedForward(int dim, int hidden) : base(nameof(FeedForward))
     {
-        fc1 = Linear(dim, hidden);
-        fc2 = Linear(hidden, dim);
+        fc1 = new LoraLinear(dim, hidden);
+        fc2 = new LoraLinear(hidden, dim);
         RegisterComponents();
     }
 

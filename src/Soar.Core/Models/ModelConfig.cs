@@ -18,6 +18,12 @@ public abstract record ModelConfig
     public int MaxTokens { get; init; } = 24;
     /// <summary>Timestep shift a used in training and sampling: s = a*u / (1 + (a-1)*u).</summary>
     public double TimestepShift { get; init; } = 1.0;
+    /// <summary>
+    /// LoRA adapters the model carries ("rank=32;alpha=64;targets=...", <see cref="Lora.LoraSettings"/>), or null:
+    /// <see cref="ModelRegistry.Create"/> adds them and freezes every other weight. Not written when null.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Lora { get; init; }
 
     /// <summary>
     /// Refuses a config.json whose numbers are out of bounds or whose model would not fit in memory, before anything is
@@ -31,5 +37,6 @@ public abstract record ModelConfig
         if (VocabSize < 2) throw new ArgumentException("vocabulary size must be at least 2");
         if (MaxTokens < 1) throw new ArgumentException("max tokens must be at least 1");
         if (!(TimestepShift > 0)) throw new ArgumentException($"timestep shift {TimestepShift} must be positive");
+        if (Lora is not null) Models.Lora.LoraSettings.Parse(Lora);
     }
 }

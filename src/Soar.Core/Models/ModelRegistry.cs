@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Soar.Core.Models.DiT;
+using Soar.Core.Models.Lora;
+using Soar.Core.Models.SD3;
 using Soar.Core.Models.UNet;
 
 namespace Soar.Core.Models;
@@ -18,17 +20,27 @@ public static class ModelRegistry
     [
         new(DiTConfig.Name, typeof(DiTConfig), c => new FlowDiT((DiTConfig)c), DiTConfig.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
         new(UNetConfig.Name, typeof(UNetConfig), c => new FlowUNet((UNetConfig)c), UNetConfig.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
+        new(SD3Config.Name, typeof(SD3Config), c => new SD3FlowModel((SD3Config)c), SD3Config.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
     ];
 
     public static IReadOnlyList<string> Architectures { get; } = Entries.Select(e => e.Name).ToArray();
 
     public static IReadOnlyList<string> PresetNames { get; } = Entries.SelectMany(e => e.Presets.Keys).ToArray();
 
-    /// <summary>A fresh model of the config's architecture (random initialisation from the global torch seed).</summary>
+    /// <summary>
+    /// A fresh model of the config's architecture (random initialisation from the global torch seed), with the config's
+    /// LoRA adapters (zero B, so the same output) and everything else frozen when it names some.
+    /// </summary>
     public static VelocityModel Create(ModelConfig config)
     {
         config.Validate();
-        return Find(config.Architecture, "the model config").Create(config);
+        var model = Find(config.Architecture, "the model config").Create(config);
+        if (config.Lora is { } lora)
+        {
+            try { LoraAdapters.Attach(model, LoraSettings.Parse(lora)); }
+            catch { model.Dispose(); throw; }
+        }
+        return model;
     }
 
     /// <summary>A named preset sized for a dataset and a tokenizer.</summary>

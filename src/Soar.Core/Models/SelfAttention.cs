@@ -1,4 +1,4 @@
-using TorchSharp.Modules;
+using Soar.Core.Models.Lora;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -8,14 +8,15 @@ namespace Soar.Core.Models;
 public sealed class SelfAttention : Module<Tensor, Tensor?, Tensor>
 {
     private readonly int _heads;
-    private readonly Linear qkv;
-    private readonly Linear proj;
+    // LoraLinear (torch Linear's parameters and initialisation) so LoRA adapters can target attn.qkv / attn.proj.
+    private readonly LoraLinear qkv;
+    private readonly LoraLinear proj;
 
     public SelfAttention(int dim, int heads) : base(nameof(SelfAttention))
     {
         _heads = heads;
-        qkv = Linear(dim, dim * 3);
-        proj = Linear(dim, dim);
+        qkv = new LoraLinear(dim, dim * 3);
+        proj = new LoraLinear(dim, dim);
         RegisterComponents();
     }
 

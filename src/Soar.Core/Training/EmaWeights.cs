@@ -32,8 +32,9 @@ public sealed class EmaWeights : IDisposable
     {
         double d = decay ?? Decay;
         using var noGrad = no_grad();
+        // A frozen weight (LoRA's base) never moves, so its average stays the exact copy CopyFrom made.
         foreach (var (e, p) in Model.parameters().Zip(source.parameters()))
-            e.mul_(d).add_(p.detach(), alpha: 1 - d);
+            if (p.requires_grad) e.mul_(d).add_(p.detach(), alpha: 1 - d);
     }
 
     public void Dispose() => Model.Dispose();

@@ -39,7 +39,8 @@ public sealed class FlowTrainer
         _options = options;
         _log = log;
         _device = model.parameters().First().device;
-        Optimizer = optim.AdamW(model.parameters(), options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
+        // Frozen weights (everything but the adapters of a LoRA model) get no optimizer state.
+        Optimizer = optim.AdamW(model.parameters().Where(p => p.requires_grad), options.LearningRate, options.Beta1, options.Beta2, 1e-8, options.WeightDecay);
         Ema = options.EmaDecay > 0 ? new EmaWeights(model, options.EmaDecay) : null;
     }
 

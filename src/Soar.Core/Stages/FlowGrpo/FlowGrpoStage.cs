@@ -4,6 +4,7 @@ using Soar.Core.Checkpoints;
 using Soar.Core.Devices;
 using Soar.Core.Logging;
 using Soar.Core.Models;
+using Soar.Core.Models.Lora;
 using Soar.Core.Objectives;
 using Soar.Core.Rewards;
 using Soar.Core.Rl;
@@ -36,11 +37,22 @@ public sealed class FlowGrpoStage : IStage
         bool useEma = context.Bool("UseEma") && reader.HasEma;
         var interruption = context.Spec.ResumeDir is { } resumeDir ? new InterruptionCheckpoints(resumeDir) : null;
         var resume = interruption?.TryOpen(context.Log);
-        using var policy = ModelRegistry.Create(architecture);
-        using var reference = ModelRegistry.Create(architecture);
-        // The reference is a frozen copy of the starting policy: the KL penalty anchors RL to it, also when resuming.
-        reader.LoadWeightsInto(reference, useEma);
-        if (resume is null) reader.LoadWeightsInto(policy, useEma);
+        // A resumed run rebuilds the adapters it recorded; otherwise the Lora parameter names them.
+        var policyArchitecture = resume is not null ? TrainedModel.ReadArchitecture(resume.Config, resume.Directory).Model : architecture with { Lora = LoraParameter.Read(context) };
+        using var policy = LoraParameter.Create(context, policyArchitecture);
+        // The reference is the starting policy, frozen: the KL penalty anchors RL to it, also when resuming. With adapters
+        // it is the policy with them turned off, as the official code does, not a second copy.
+        using VelocityModel reference = policyArchitecture.Lora is not null ? new LoraReference(policy) : ModelRegistry.Create(policyArchitecture);
+        if (policyArchitecture.Lora is null && architecture.Lora is null)
+        {
+            reader.LoadWeightsInto(reference, useEma);
+            if (resume is null) reader.LoadWeightsInto(policy, useEma);
+        }
+        else
+        {
+            LoraParameter.LoadBase(reader, architecture, policy, useEma);
+            if (reference is not LoraReference) LoraParameter.LoadBase(reader, architecture, reference, useEma);
+        }
         policy.to(device);
         reference.to(device);
         var world = reader.Config["dataset"]?["world"]?.GetValue<string>();
@@ -57,6 +69,8 @@ public sealed class FlowGrpoStage : IStage
 
         // A resumed run keeps the record of the run it continues.
         var config = resume?.Config.DeepClone().AsObject() ?? BuildConfig(reader.Config, training, options, schedule, reward.Name, context.String("Prompts"), modelInput.Name);
+        // The model section names the policy's adapters (or their absence once merged) so every later load rebuilds it.
+        if (resume is null && policyArchitecture.Lora != architecture.Lora) config["model"] = ModelRegistry.WriteConfig(policyArchitecture);
         if (resume is null) TrainingStageRunner.WithoutUnfingerprinted(context, config);
         TrainingSummary summary;
         try { summary = TrainingStageRunner.Train(context, policy, objective, training, config, resume, interruption, cancellationToken); }

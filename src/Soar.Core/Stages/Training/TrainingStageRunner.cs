@@ -31,6 +31,7 @@ public static class TrainingStageRunner
         var datasetInput = context.RequireInput(i => File.Exists(Path.Combine(i.Dir, CurateStage.ManifestFileName)), "a curated dataset (a curate stage)");
         var baseInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => i != datasetInput && TrainedModel.IsCheckpoint(i.Dir)));
         var dataset = CuratedDatasetInfo.Load(datasetInput.Dir);
+        var lora = LoraParameter.Read(context);
 
         VelocityModel model;
         CaptionTokenizer tokenizer;
@@ -41,15 +42,15 @@ public static class TrainingStageRunner
         if (resume is not null)
         {
             (var architecture, tokenizer) = TrainedModel.ReadArchitecture(resume.Config, resume.Directory);
-            model = ModelRegistry.Create(architecture);
+            model = LoraParameter.Create(context, architecture);
         }
         else if (baseInput is not null)
         {
             var reader = CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(baseInput.Dir));
             (var architecture, tokenizer) = TrainedModel.ReadArchitecture(reader.Config, reader.Directory);
-            model = ModelRegistry.Create(architecture);
-            // Post-training starts from the base model's weights (EMA ones if it kept them), with a fresh optimizer.
-            reader.LoadWeightsInto(model, useEma: reader.HasEma);
+            model = LoraParameter.Create(context, architecture with { Lora = lora });
+            // Post-training starts from the base model's weights (EMA ones if it kept them; its adapters merged), with a fresh optimizer.
+            LoraParameter.LoadBase(reader, architecture, model, useEma: reader.HasEma);
             baseConfig = reader.Config;
             context.Log.Info($"starting from '{baseInput.Name}' ({architecture.Preset}, {model.ParameterCount():N0} parameters)");
         }
@@ -57,8 +58,8 @@ public static class TrainingStageRunner
         {
             tokenizer = CaptionTokenizer.Build(CaptionsForVocabulary(datasetInput.Dir, dataset), kind: TokenizerKind(context.String("Tokenizer"), dataset));
             manual_seed((long)SplitMix64.Derive(options.Seed, "init", 0));
-            var architecture = ModelRegistry.FromPreset(context.String("Preset"), dataset.ImageSize, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, context.Double("TimestepShift"));
-            model = ModelRegistry.Create(architecture);
+            var architecture = ModelRegistry.FromPreset(context.String("Preset"), dataset.ImageSize, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, context.Double("TimestepShift")) with { Lora = lora };
+            model = LoraParameter.Create(context, architecture);
             context.Log.Info($"new '{architecture.Preset}' {architecture.Architecture} model: {model.ParameterCount():N0} parameters, {tokenizer.Kind} vocabulary of {tokenizer.Vocabulary.Count} tokens");
         }
         model.to(device);
@@ -120,6 +121,7 @@ public static class TrainingStageRunner
         }
         var summary = trainer.Train(startStep, options.Steps, cancellationToken);
         SaveTo(checkpointDir, options.Steps);
+        LoraParameter.Export(model, context.OutputDir);
         trainer.Ema?.Dispose();
         return summary;
     }

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Globalization;
+using Soar.Core.Models.Lora;
+using Soar.Core.Models.SD3;
+using Soar.Core.Stages;
+using static TorchSharp.torch;
+
+namespace Soar.Pipeline.Tool.Commands;
+
+/// <summary>
+/// `soar model`: numerical tools for diffusers-layout transformers. `init` writes a randomly initialised model,
+/// `velocity` runs one forward on named input tensors, `convert` turns an original single-file SD3 checkpoint into the
+/// diffusers layout, `merge-lora` folds a LoRA file into a base model's weights.
+/// </summary>
+public static class ModelCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("model", "Create, convert and run diffusers-layout SD3 transformers (numerical checks against other implementations).");
+        command.Add(Init());
+        command.Add(Velocity());
+        command.Add(Convert());
+        command.Add(MergeLora());
+        command.Add(Export());
+        return command;
+    }
+
+    private static Option<string> DtypeOption() => new("--dtype") { Description = "Weights dtype on disk: fp32, fp16 or bf16.", DefaultValueFactory = _ => "fp32" };
+
+    private static Option<long> ShardOption() => new("--max-shard-mb") { Description = "Split the weights into shards of at most this many MB with an index, as diffusers does (0 = one file).", DefaultValueFactory = _ => 0L };
+
+    private static Command Init()
+    {
+        var architecture = new Option<string>("--architecture") { Description = "The architecture to create (sd3).", Required = true };
+        var config = new Option<FileInfo>("--config") { Description = "A diffusers config.json of SD3Transformer2DModel (every key it has; unknown keys are an error).", Required = true };
+        var seed = new Option<long>("--seed") { Description = "Seed of the random initialisation (PyTorch's default initialisation, as diffusers').", DefaultValueFactory = _ => 0L };
+        var dtype = DtypeOption();
+        var shards = ShardOption();
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create; the model goes to its transformer/ subfolder (config.json and diffusion_pytorch_model.safetensors).", Required = true };
+        var command = new Command("init", "Write a randomly initialised model in the diffusers layout.") { architecture, config, seed, dtype, shards, output };
+        command.SetAction((parse, ct) => CommandAction.Run(() =>
+        {
+            var arch = parse.GetRequiredValue(architecture);
+            if (arch != SD3Config.Name) throw new StageException("SOAR1003", $"--architecture {arch}: only '{SD3Config.Name}' has a diffusers layout");
+            var configFile = parse.GetRequiredValue(config).FullName;
+            var sd3 = DiffusersFolder.ReadConfigFile(configFile);
+            var scalar = Dtype(parse.GetRequiredValue(dtype));
+            var outDir = AdHocStage.PrepareOutput(parse.GetRequiredValue(output));
+            PrintEstimate(sd3);
+            manual_seed(parse.GetValue(seed));
+            using var model = new SD3Transformer2DModel(sd3);
+            WriteFolder(outDir, model, scalar, parse.GetValue(shards));
+            Console.WriteLine($"model written to {Path.Combine(outDir, DiffusersFolder.Subfolder)}");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command Velocity()
+    {
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "A diffusers transformer folder (or a pipeline folder with transformer/).", Required = true };
+        var inputs = new Option<FileInfo>("--inputs") { Description = "A safetensors file with hidden_states [B, C, H, W], timestep [B] (1000 sigma), encoder_hidden_states [B, L, joint_attention_dim], pooled_projections [B, pooled_projection_dim].", Required = true };
+        var lora = new Option<FileInfo?>("--lora") { Description = "A pytorch_lora_weights.safetensors to apply first." };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The safetensors file to write, holding 'sample'.", Required = true };
+        var command = new Command("velocity", "Run one forward of a diffusers-layout transformer on named tensors and write 'sample'.") { model, inputs, lora, output };
+        command.SetAction((parse, ct) => CommandAction.Run(() =>
+        {
+            using var transformer = DiffusersFolder.Load(parse.GetRequiredValue(model).FullName);
+            if (parse.GetValue(lora) is { } l) LoraFile.Load(l.FullName, transformer);
+            var outPath = parse.GetRequiredValue(output).FullName;
+            VelocityInputs.Run(transformer, parse.GetRequiredValue(inputs).FullName, outPath);
+            Console.WriteLine($"sample written to {outPath}");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command Convert()
+    {
+        var from = new Option<FileInfo>("--from") { Description = "An original single-file SD3 / SD3.5 checkpoint (.safetensors; model.diffusion_model.* names).", Required = true };
+        var config = new Option<FileInfo?>("--config") { Description = "The diffusers config.json to build; default: inferred from the shapes (attention_head_dim 64, sample_size 128)." };
+        var dtype = DtypeOption();
+        var shards = ShardOption();
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create; the model goes to its transformer/ subfolder.", Required = true };
+        var command = new Command("convert", "Convert an original single-file SD3 checkpoint to the diffusers layout.") { from, config, dtype, shards, output };
+        command.SetAction((parse, ct) => CommandAction.Run(() =>
+        {
+            var scalar = Dtype(parse.GetRequiredValue(dtype));
+            var outDir = AdHocStage.PrepareOutput(parse.GetRequiredValue(output));
+            var sd3 = parse.GetValue(config) is { } c ? DiffusersFolder.ReadConfigFile(c.FullName) : null;
+            using var model = SingleFileCheckpoint.Load(parse.GetRequiredValue(from).FullName, sd3);
+            WriteFolder(outDir, model, scalar, parse.GetValue(shards));
+            Console.WriteLine($"model written to {Path.Combine(outDir, DiffusersFolder.Subfolder)}");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command MergeLora()
+    {
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "The base: a diffusers transformer folder (or a pipeline folder with transformer/).", Required = true };
+        var lora = new Option<FileInfo>("--lora") { Description = "The pytorch_lora_weights.safetensors trained on that base.", Required = true };
+        var dtype = DtypeOption();
+        var shards = ShardOption();
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create with the merged model in transformer/.", Required = true };
+        var command = new Command("merge-lora", "Fold a LoRA adapter into its base model's weights (W + alpha/r B A) and write the merged model.") { model, lora, dtype, shards, output };
+        command.SetAction((parse, ct) => CommandAction.Run(() =>
+        {
+            var scalar = Dtype(parse.GetRequiredValue(dtype));
+            var outDir = AdHocStage.PrepareOutput(parse.GetRequiredValue(output));
+            using var transformer = DiffusersFolder.Load(parse.GetRequiredValue(model).FullName);
+            var settings = LoraFile.Load(parse.GetRequiredValue(lora).FullName, transformer);
+            LoraAdapters.Merge(transformer);
+            WriteFolder(outDir, transformer, scalar, parse.GetValue(shards));
+            Console.WriteLine($"merged ({settings}) model written to {Path.Combine(outDir, DiffusersFolder.Subfolder)}");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "A finished sd3 model stage folder (or its checkpoint folder).", Required = true };
+        var merge = new Option<bool>("--merge") { Description = "Fold the stage's LoRA adapters into the weights; without it the base weights are written and the adapters beside them as pytorch_lora_weights.safetensors." };
+        var ema = new Option<bool>("--ema") { Description = "Export the EMA weights when the checkpoint kept them." };
+        var dtype = DtypeOption();
+        var shards = ShardOption();
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create with transformer/ (and pytorch_lora_weights.safetensors).", Required = true };
+        var command = new Command("export", "Write a trained sd3 stage's transformer in the diffusers layout (its LoRA adapters merged or as a separate file).") { model, merge, ema, dtype, shards, output };
+        command.SetAction((parse, ct) => CommandAction.Run(() =>
+        {
+            var scalar = Dtype(parse.GetRequiredValue(dtype));
+            var outDir = AdHocStage.PrepareOutput(parse.GetRequiredValue(output));
+            using var trained = Soar.Core.Models.TrainedModel.Load(parse.GetRequiredValue(model).FullName, CPU, parse.GetValue(ema));
+            if (trained.Network is not SD3FlowModel sd3)
+                throw new StageException("SOAR1003", $"--model {parse.GetRequiredValue(model).FullName}: a '{trained.Network.Config.Architecture}' model has no diffusers layout; only sd3 models export");
+            var lora = trained.Network.Config.Lora;
+            if (parse.GetValue(merge)) LoraAdapters.Merge(sd3.Transformer);
+            var temp = $"{outDir}.tmp-{Guid.NewGuid().ToString("N")[..8]}";
+            try
+            {
+                DiffusersFolder.Save(Path.Combine(temp, DiffusersFolder.Subfolder), sd3.Transformer, scalar, MaxShardBytes(parse.GetValue(shards)));
+                if (lora is not null && !parse.GetValue(merge)) LoraFile.Save(Path.Combine(temp, LoraFile.FileName), sd3.Transformer, LoraSettings.Parse(lora));
+                if (Directory.Exists(outDir)) Directory.Delete(outDir);
+                Directory.Move(temp, outDir);
+            }
+            finally
+            {
+                if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            }
+            Console.WriteLine($"transformer written to {Path.Combine(outDir, DiffusersFolder.Subfolder)}{(lora is not null && !parse.GetValue(merge) ? $", its adapters to {Path.Combine(outDir, LoraFile.FileName)}" : "")}");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static long MaxShardBytes(long maxShardMb) => maxShardMb >= 0 ? maxShardMb * 1_000_000
+        : throw new StageException("SOAR1003", $"--max-shard-mb {maxShardMb}: must be 0 (one file) or positive");
+
+    /// <summary>Writes into a temp folder renamed to <paramref name="outDir"/> when complete.</summary>
+    private static void WriteFolder(string outDir, SD3Transformer2DModel model, ScalarType dtype, long maxShardMb)
+    {
+        var temp = $"{outDir}.tmp-{Guid.NewGuid().ToString("N")[..8]}";
+        try
+        {
+            DiffusersFolder.Save(Path.Combine(temp, DiffusersFolder.Subfolder), model, dtype, MaxShardBytes(maxShardMb));
+            if (Directory.Exists(outDir)) Directory.Delete(outDir);
+            Directory.Move(temp, outDir);
+        }
+        finally
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    private static ScalarType Dtype(string name) => name.ToLowerInvariant() switch
+    {
+        "fp32" or "float32" => ScalarType.Float32,
+        "fp16" or "float16" => ScalarType.Float16,
+        "bf16" or "bfloat16" => ScalarType.BFloat16,
+        _ => throw new StageException("SOAR1003", $"--dtype {name}: use fp32, fp16 or bf16"),
+    };
+
+    private static string Mb(double bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.#} MB");
+
+    private static void PrintEstimate(SD3Config config)
+    {
+        // Transformer alone: no caption encoder; one training image at sample_size with 77 + 256 text tokens (CLIP + T5 at 256).
+        var e = (config with { VocabSize = 0, TextLayers = 0, TextDim = 1, MaxTokens = 1, ImageSize = config.SampleSize }).Estimate(textTokens: 333);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{config.NumLayers} layers, width {config.InnerDim}: about {e.Parameters / 1e6:0.###}M parameters ({Mb(e.ParameterBytes)} in float32), " +
+            $"{Mb(e.ActivationBytes)} of activations per training image at {config.SampleSize} x {config.SampleSize} latents"));
+    }
+}
