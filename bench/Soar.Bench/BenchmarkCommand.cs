@@ -17,7 +17,7 @@ namespace Soar.Bench;
 /// curation instead; `--noop-rebuild [path.soarproj] [--noop-repeats 5]` times `dotnet build` of an up-to-date
 /// pipeline (without a path: a small temporary one on this repository's SDK, deleted afterwards);
 /// `--results pipelines/bench/.soar` prints the benchmark pipeline's result tables (docs/RESULTS.md).
-/// `--learning-curve [--world shapes] [--candidates ...] [--budget-minutes 30] [--eval-every-minutes 3]` trains candidate
+/// `--learning-curve [--world shapes] [--candidates ...] [--budget-minutes 30] [--eval-every-minutes 3] [--steps N] [--eval-every-steps M]` trains candidate
 /// presets and recipes for a fixed wall-time budget and plots their scores (LearningCurve/LearningCurveBenchmark.cs).
 /// `--precision [--presets unet-tiny,unet-small]` compares fp32 with bf16 autocast in one process (PrecisionBenchmark.cs).
 /// </summary>
@@ -42,7 +42,8 @@ public static class BenchmarkCommand
             var world = Arg(args, "--world", "shapes");
             var candidates = LearningCurve.LearningCandidate.Pick(Arg(args, "--candidates", "dit-tiny-baseline,dit-tiny-cosine-ema,unet-tiny,unet-small"));
             return LearningCurve.LearningCurveBenchmark.Run(world, candidates, double.Parse(Arg(args, "--budget-minutes", "30")), double.Parse(Arg(args, "--eval-every-minutes", "3")),
-                int.Parse(Arg(args, "--count", "4000")), int.Parse(Arg(args, "--eval-prompts", "128")), int.Parse(Arg(args, "--heldout-prompts", "0")), Arg(args, "--out", Path.Combine("bench", "results", $"learning-curve-{world}.json")));
+                int.Parse(Arg(args, "--count", "4000")), int.Parse(Arg(args, "--eval-prompts", "128")), int.Parse(Arg(args, "--heldout-prompts", "0")), Arg(args, "--out", Path.Combine("bench", "results", $"learning-curve-{world}.json")),
+                int.Parse(Arg(args, "--steps", "0")), int.Parse(Arg(args, "--eval-every-steps", "0")));
         }
         if (Array.IndexOf(args, "--precision") >= 0)
         {

@@ -24,13 +24,15 @@ public static class LearningCurveBenchmark
     private const long CurateSeed = 0;
     private const int StepsPerChunk = 10;
 
+    /// <param name="fixedSteps">schedule length in steps for every candidate, trained to the end whatever the wall time (0: from the budget).</param>
+    /// <param name="evalEverySteps">evaluate every this many steps instead of every evalEveryMinutes (0: by minutes).</param>
     public static int Run(string world, IReadOnlyList<LearningCandidate> candidates, double budgetMinutes, double evalEveryMinutes,
-        int count, int evalPrompts, int heldOutPrompts, string output)
+        int count, int evalPrompts, int heldOutPrompts, string output, int fixedSteps = 0, int evalEverySteps = 0)
     {
         var worldModel = WorldCatalog.Get(world);
         Console.WriteLine($"learning curve on '{world}': {candidates.Count} candidates x {budgetMinutes:G} min of training, eval every {evalEveryMinutes:G} min; {get_num_threads()} threads, load average {LoadAverage()}");
         var temp = Directory.CreateTempSubdirectory("soar-curve-").FullName;
-        var report = new LearningCurveReport(world, budgetMinutes, evalEveryMinutes, count, get_num_threads(), LoadAverage());
+        var report = new LearningCurveReport(world, budgetMinutes, evalEveryMinutes, count, get_num_threads(), LoadAverage()) { FixedSteps = fixedSteps, EvalEverySteps = evalEverySteps };
         try
         {
             var dataDir = Curate(temp, world, count);
@@ -43,7 +45,7 @@ public static class LearningCurveBenchmark
             Console.WriteLine($"curated {data.Count} training images ({info.ImageSize}x{info.ImageSize}), vocabulary {tokenizer.Vocabulary.Count}; {prompts.InDistribution.Count} in-distribution and {prompts.HeldOut.Count} held-out prompts");
             foreach (var candidate in candidates)
             {
-                report.Candidates.Add(RunCandidate(candidate, data, tokenizer, info.ImageSize, prompts, budgetMinutes, evalEveryMinutes));
+                report.Candidates.Add(RunCandidate(candidate, data, tokenizer, info.ImageSize, prompts, budgetMinutes, evalEveryMinutes, fixedSteps, evalEverySteps));
                 report.Write(output);
             }
         }
@@ -71,12 +73,13 @@ public static class LearningCurveBenchmark
     }
 
     private static CandidateCurve RunCandidate(LearningCandidate candidate, TrainingSet data, CaptionTokenizer tokenizer, int imageSize,
-        CurvePrompts prompts, double budgetMinutes, double evalEveryMinutes)
+        CurvePrompts prompts, double budgetMinutes, double evalEveryMinutes, int fixedSteps, int evalEverySteps)
     {
         var config = ModelRegistry.FromPreset(candidate.Preset, imageSize, tokenizer.Vocabulary.Count, tokenizer.MaxTokens, candidate.TimestepShift);
         double secondsPerStep = MeasureStep(config, candidate, data);
         // The schedule needs a length in steps: as many as the budget holds at the measured speed.
-        int plannedSteps = Math.Max(StepsPerChunk, (int)(budgetMinutes * 60 / secondsPerStep));
+        // A fixed length makes a run on a loaded machine train what an idle one would fit in the budget, only slower.
+        int plannedSteps = fixedSteps > 0 ? fixedSteps : Math.Max(StepsPerChunk, (int)(budgetMinutes * 60 / secondsPerStep));
         var options = candidate.Options(plannedSteps, seed: 0);
         manual_seed((long)SplitMix64.Derive(options.Seed, "init", 0));
         using var model = ModelRegistry.Create(config);
@@ -89,14 +92,15 @@ public static class LearningCurveBenchmark
         double budget = budgetMinutes * 60, nextEval = evalEveryMinutes * 60, trained = 0;
         int step = 0;
         var losses = new List<double>();
-        while (step < plannedSteps && trained < budget)
+        while (step < plannedSteps && (fixedSteps > 0 || trained < budget))
         {
             var clock = Stopwatch.StartNew();
             var summary = trainer.Train(step, Math.Min(plannedSteps, step + StepsPerChunk), CancellationToken.None);
             trained += clock.Elapsed.TotalSeconds;
             step = Math.Min(plannedSteps, step + StepsPerChunk);
             losses.AddRange(summary.Losses);
-            if (trained >= nextEval || step >= plannedSteps || trained >= budget)
+            bool due = evalEverySteps > 0 ? step % evalEverySteps == 0 : trained >= nextEval;
+            if (due || step >= plannedSteps || (fixedSteps == 0 && trained >= budget))
             {
                 curve.Points.Add(Evaluate(trainer.Ema?.Model ?? model, tokenizer, prompts, candidate.Precision, step, (long)step * options.BatchSize, trained, losses));
                 var p = curve.Points[^1];

@@ -29,6 +29,12 @@ public sealed class LearningCurveReport(string world, double budgetMinutes, doub
     public double BudgetMinutes { get; } = budgetMinutes;
     public double EvalEveryMinutes { get; } = evalEveryMinutes;
     public int DatasetCount { get; } = count;
+    /// <summary>--steps: every candidate's schedule length in steps, whatever the wall time (0: as many as the budget holds).</summary>
+    public int FixedSteps { get; init; }
+    /// <summary>--eval-every-steps: evaluation points by steps instead of minutes (0: by minutes).</summary>
+    public int EvalEverySteps { get; init; }
+    /// <summary>Load average when the report was last written (the machine's state matters for wall times).</summary>
+    public string LoadAverageAtEnd => LearningCurveBenchmark.LoadAverage();
     public string Machine { get; } = Environment.MachineName;
     public int Cores { get; } = Environment.ProcessorCount;
     public int Threads { get; } = threads;
