@@ -32,6 +32,22 @@ public static unsafe class Autocast
         return new Scope(e, type, wasEnabled, previousType);
     }
 
+    /// <summary>Switches autocast off until disposed, if it is on (a backward pass started inside a forward region).</summary>
+    public static IDisposable Suspend(Device device)
+    {
+        // Never bound means never entered: nothing to switch off (and fp32 runs never need libtorch's entry points).
+        if (!Entries.IsValueCreated || !IsEnabled(device)) return NoScope.Instance;
+        var e = Entries.Value;
+        sbyte type = device.type == DeviceType.CUDA ? CudaDevice : CpuDevice;
+        e.SetEnabled(type, 0);
+        return new Resume(e, type);
+    }
+
+    private sealed class Resume(Entry e, sbyte type) : IDisposable
+    {
+        public void Dispose() => e.SetEnabled(type, 1);
+    }
+
     /// <summary>Whether autocast is on for the device on this thread (tests and diagnostics).</summary>
     public static bool IsEnabled(Device device) => Entries.Value.IsEnabled(device.type == DeviceType.CUDA ? CudaDevice : CpuDevice) != 0;
 

@@ -16,4 +16,6 @@ public interface ITrainingObjective
 }
 
 /// <summary>The loss to back-propagate and the named scalars (already detached) to log.</summary>
-public sealed record ObjectiveOutput(Tensor Loss, IReadOnlyDictionary<string, double> Metrics);
+/// <param name="BackPropagated">The objective already back-propagated its loss (times the batch's LossScale), chunk by
+/// chunk to bound memory; <paramref name="Loss"/> is then its detached value and the trainer only reads it.</param>
+public sealed record ObjectiveOutput(Tensor Loss, IReadOnlyDictionary<string, double> Metrics, bool BackPropagated = false);

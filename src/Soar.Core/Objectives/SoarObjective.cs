@@ -43,6 +43,8 @@ public sealed class SoarObjective(SoarOptions options) : ITrainingObjective
             return new ObjectiveOutput(mainLoss, new Dictionary<string, double> { ["loss"] = mainLoss.item<float>(), ["loss_main"] = mainLoss.item<float>() });
 
         var aux = AuxiliaryPoints(model, batch, x0, z1, z0, u, s0, shift, generator);
+        if (Options.AuxChunkSize > 0 && Options.AuxChunkSize < aux.Sigmas.shape[0])
+            return ChunkedLoss(model, batch, caption, mainLoss, b, aux);
         var auxPrediction = model.Velocity(aux.Points, aux.Sigmas, caption.Select(aux.SampleIndex));
         var perPoint = (auxPrediction - aux.Targets).square().flatten(1).mean([1]);
         var auxSum = perPoint.sum();
@@ -57,6 +59,40 @@ public sealed class SoarObjective(SoarOptions options) : ITrainingObjective
             ["aux_points_per_sample"] = (double)count / b,
             ["deviation"] = aux.Deviation,
         });
+    }
+
+    /// <summary>
+    /// The same total as the one-forward path, back-propagated in parts so that at most one chunk's activations live
+    /// at a time: the main term first, then each chunk of AuxChunkSize auxiliary points with its share lambda / D of the
+    /// total. The caption encoding is shared by every part, so its graph is kept until the last one.
+    /// </summary>
+    private ObjectiveOutput ChunkedLoss(VelocityModel model, TrainingBatch batch, EncodedCaption caption, Tensor mainLoss, long b, AuxiliaryBatch aux)
+    {
+        long count = aux.Sigmas.shape[0];
+        double lambda = Options.LambdaAux;
+        double denominator = b + lambda * count;
+        var device = batch.Images.device;
+        float main = mainLoss.item<float>();
+        using (Devices.Autocast.Suspend(device)) (mainLoss.to(ScalarType.Float32) * (b / denominator * batch.LossScale)).backward(retain_graph: true);
+        double auxSum = 0;
+        for (long start = 0; start < count; start += Options.AuxChunkSize)
+        {
+            using var scope = NewDisposeScope();
+            long n = Math.Min(Options.AuxChunkSize, count - start);
+            var prediction = model.Velocity(aux.Points.narrow(0, start, n), aux.Sigmas.narrow(0, start, n), caption.Select(aux.SampleIndex.narrow(0, start, n)));
+            var chunkSum = (prediction - aux.Targets.narrow(0, start, n)).square().flatten(1).mean([1]).sum();
+            using (Devices.Autocast.Suspend(device)) (chunkSum.to(ScalarType.Float32) * (lambda / denominator * batch.LossScale)).backward(retain_graph: start + n < count);
+            auxSum += chunkSum.item<float>();
+        }
+        double total = (main * (double)b + lambda * auxSum) / denominator;
+        return new ObjectiveOutput(tensor((float)total), new Dictionary<string, double>
+        {
+            ["loss"] = total,
+            ["loss_main"] = main,
+            ["loss_aux"] = auxSum / count,
+            ["aux_points_per_sample"] = (double)count / b,
+            ["deviation"] = aux.Deviation,
+        }, BackPropagated: true);
     }
 
     /// <summary>The re-noised off-trajectory points, their sigmas, targets and source sample (all without gradient).</summary>

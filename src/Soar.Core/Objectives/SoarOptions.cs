@@ -17,6 +17,11 @@ public sealed record SoarOptions
     public string RolloutType { get; init; } = "flow_sde";
     /// <summary>sde_noise_scale of the stochastic paths.</summary>
     public double RolloutNoiseScale { get; init; } = 0.5;
+    /// <summary>
+    /// Auxiliary points per forward-backward chunk (0: all K x B in one forward). Chunks bound a step's activation
+    /// memory by about one SFT step's; the loss and gradients equal the unchunked step's up to float summation order.
+    /// </summary>
+    public int AuxChunkSize { get; init; }
 
     /// <summary>
     /// The reference snaps sigmas to a 1000-entry table, so its rollout never reaches below shift(1/1000);
@@ -31,6 +36,7 @@ public sealed record SoarOptions
         if (LambdaAux < 0) throw new ArgumentOutOfRangeException(nameof(LambdaAux), "LambdaAux must be >= 0");
         if (TrajectoryLength < 0) throw new ArgumentOutOfRangeException(nameof(TrajectoryLength), "TrajectoryLength must be >= 0");
         if (NumSamplingSteps < 1) throw new ArgumentOutOfRangeException(nameof(NumSamplingSteps), "NumSamplingSteps must be >= 1");
+        if (AuxChunkSize < 0) throw new ArgumentOutOfRangeException(nameof(AuxChunkSize), "AuxChunkSize must be >= 0 (0: one forward)");
         if (NumRolloutPaths < 1) throw new ArgumentOutOfRangeException(nameof(NumRolloutPaths), "NumRolloutPaths must be >= 1");
         if (!RolloutTypes.Contains(RolloutType))
             throw new ArgumentException($"unknown RolloutType '{RolloutType}'; use one of {string.Join(", ", RolloutTypes)}", nameof(RolloutType));

@@ -64,6 +64,6 @@ public sealed class DatasetSteps(ITrainingObjective objective, TrainingSet data,
                 ids = where(mask, emptyIds.to(device).expand_as(ids), ids);
             }
         }
-        return new TrainingBatch(images, ids, emptyIds.to(device));
+        return new TrainingBatch(images, ids, emptyIds.to(device), 1.0 / options.GradAccumulation);
     }
 }

@@ -112,7 +112,7 @@ public sealed class FlowTrainer
                 ObjectiveOutput output;
                 // Autocast covers the forward only (as torch.autocast is used): backward replays the recorded casts.
                 using (Autocast.Enter(_options.Precision, _device)) output = update.MicroBatch(m);
-                (output.Loss.to(ScalarType.Float32) / update.MicroBatches).backward();
+                if (!output.BackPropagated) (output.Loss.to(ScalarType.Float32) / update.MicroBatches).backward();
                 loss += output.Metrics.GetValueOrDefault("loss") / update.MicroBatches;
                 foreach (var (k, v) in output.Metrics) metrics[k] = metrics.GetValueOrDefault(k) + v / microBatches;
             }

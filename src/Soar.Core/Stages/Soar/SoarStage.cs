@@ -22,6 +22,7 @@ public sealed class SoarStage : IStage
                 NumRolloutPaths = context.Int("NumRolloutPaths"),
                 RolloutType = context.String("RolloutType").ToLowerInvariant(),
                 RolloutNoiseScale = context.Double("RolloutNoiseScale"),
+                AuxChunkSize = context.Int("AuxChunkSize"),
             };
             options.Validate();
         }
