@@ -34,6 +34,10 @@ public sealed class MetricsLog : IDisposable
 
     public string EventsPath => _events.Path;
 
+    /// <summary>An image for TensorBoard's Images tab (a PNG; colorspace RGB).</summary>
+    public void RecordImage(long step, string tag, byte[] png, int width, int height) =>
+        _events.WriteImage(step, WallTime(DateTimeOffset.UtcNow), tag, png, width, height);
+
     /// <summary>Records <paramref name="metrics"/> for <paramref name="step"/>, stamped with <paramref name="time"/> (default: now).</summary>
     public void Record(long step, IReadOnlyDictionary<string, double> metrics, DateTimeOffset? time = null)
     {

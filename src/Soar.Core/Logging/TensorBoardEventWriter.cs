@@ -33,6 +33,15 @@ public sealed class TensorBoardEventWriter : IDisposable
         Write(new Event { WallTime = wallTime, Step = step, Summary = summary });
     }
 
+    /// <summary>Writes one image summary (PNG bytes), shown in TensorBoard's Images tab under <paramref name="tag"/>.</summary>
+    public void WriteImage(long step, double wallTime, string tag, byte[] png, int width, int height)
+    {
+        var image = new Summary.Types.Image { Height = height, Width = width, Colorspace = 3, EncodedImageString = ByteString.CopyFrom(png) };
+        var summary = new Summary();
+        summary.Value.Add(new Summary.Types.Value { Tag = tag, Image = image });
+        Write(new Event { WallTime = wallTime, Step = step, Summary = summary });
+    }
+
     public void Dispose() => _stream.Dispose();
 
     private void Write(Event record)

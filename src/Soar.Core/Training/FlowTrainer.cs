@@ -30,6 +30,8 @@ public sealed class FlowTrainer
     public Action<int, IReadOnlyDictionary<string, double>>? OnMetrics { get; set; }
     /// <summary>Called after step k completes when k is a multiple of CheckpointEvery (and never after the last step).</summary>
     public Action<int>? OnCheckpoint { get; set; }
+    /// <summary>Called after every completed step k (1-based), after any checkpoint: e.g. validation images every N steps.</summary>
+    public Action<int>? AfterStep { get; set; }
 
     public FlowTrainer(VelocityModel model, IStepSource steps, TrainingOptions options, IStageLog log)
     {
@@ -91,6 +93,7 @@ public sealed class FlowTrainer
                 windowClock.Restart();
             }
             if (_options.CheckpointEvery > 0 && done % _options.CheckpointEvery == 0 && done < endStep) OnCheckpoint?.Invoke(done);
+            AfterStep?.Invoke(done);
         }
         return new TrainingSummary(losses, clock.Elapsed);
     }

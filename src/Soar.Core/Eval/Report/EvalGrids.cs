@@ -25,7 +25,9 @@ public static class EvalGrids
                 foreach (var (name, items) in groups)
                 {
                     var path = Path.Combine(armFolder, FileName(set.Name), FileName(name) + ".png");
-                    new ImageGrid { Columns = run.SamplesPerPrompt }.Save(path, items.Select(i => i.Image).ToList(), items.Select(Border).ToList());
+                    // Upscaled and labelled: each row is one prompt, its caption under every sample.
+                    new ImageGrid { Columns = run.SamplesPerPrompt, Scale = ImageGrid.ReadableScale(items[0].Image.Width, 96), BorderWidth = 2, Padding = 3 }
+                        .Save(path, items.Select(i => i.Image).ToList(), items.Select(Border).ToList(), items.Select(i => set.Prompts[i.Prompt].Caption).ToList());
                     written.Add(path);
                 }
             }

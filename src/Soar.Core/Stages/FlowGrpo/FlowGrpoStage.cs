@@ -73,7 +73,8 @@ public sealed class FlowGrpoStage : IStage
         if (resume is null && policyArchitecture.Lora != architecture.Lora) config["model"] = ModelRegistry.WriteConfig(policyArchitecture);
         if (resume is null) TrainingStageRunner.WithoutUnfingerprinted(context, config);
         TrainingSummary summary;
-        try { summary = TrainingStageRunner.Train(context, policy, objective, training, config, resume, interruption, cancellationToken); }
+        var validation = ValidationSamples.Create(context, tokenizer, world, datasetInput?.Dir, training);
+        try { summary = TrainingStageRunner.Train(context, policy, objective, training, config, resume, interruption, cancellationToken, validation); }
         catch (RewardException e) { throw new StageException("SOAR2520", $"stage '{context.Name}': {e.Message}", e); }
         return Result(objective, summary, training, reward.Name, schedule, device.type.ToString().ToLowerInvariant(), threads);
     }

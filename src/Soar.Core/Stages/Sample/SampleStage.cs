@@ -125,6 +125,8 @@ public sealed class SampleStage : IStage
             lines.Add(JsonSerializer.Serialize(new { index = i, file = $"{ImagesFolder}/{file}", prompt = captions[i], seed, noise_stream = "sample-noise" }));
         }
         AtomicFile.WriteAllText(Path.Combine(dir, IndexFile), string.Join('\n', lines) + "\n");
-        ImageCodec.SavePng(new ImageGrid { Columns = Math.Min(8, images.Count) }.Compose(images), Path.Combine(dir, GridFile));
+        // Upscaled so a 32-pixel sample is readable, each with its prompt underneath.
+        var grid = new ImageGrid { Columns = Math.Min(8, images.Count), Scale = ImageGrid.ReadableScale(images[0].Width) };
+        ImageCodec.SavePng(grid.Compose(images, labels: captions), Path.Combine(dir, GridFile));
     }
 }

@@ -73,7 +73,8 @@ public static class TrainingStageRunner
         // A resumed run keeps the record of the run it continues.
         var config = resume is not null ? resume.Config.DeepClone().AsObject() : BuildConfig(model.Config, tokenizer, options, objective, datasetInput, dataset, baseInput, baseConfig);
         if (resume is null) WithoutUnfingerprinted(context, config);
-        var summary = Train(context, model, new DatasetSteps(objective, data, options, empty), options, config, resume, interruption, cancellationToken);
+        var validation = ValidationSamples.Create(context, tokenizer, dataset.World, datasetInput.Dir, options);
+        var summary = Train(context, model, new DatasetSteps(objective, data, options, empty), options, config, resume, interruption, cancellationToken, validation);
 
         var result = new StageResult();
         int tail = Math.Max(1, summary.Losses.Count / 10);
@@ -96,7 +97,7 @@ public static class TrainingStageRunner
     /// and the final checkpoint at Steps.
     /// </summary>
     public static TrainingSummary Train(StageContext context, VelocityModel model, IStepSource steps, TrainingOptions options, JsonObject config,
-        CheckpointReader? resume, InterruptionCheckpoints? interruption, CancellationToken cancellationToken)
+        CheckpointReader? resume, InterruptionCheckpoints? interruption, CancellationToken cancellationToken, ValidationSamples? validation = null)
     {
         var trainer = new FlowTrainer(model, steps, options, context.Log);
         var checkpointDir = Path.Combine(context.OutputDir, TrainedModel.CheckpointFolder);
@@ -104,6 +105,7 @@ public static class TrainingStageRunner
         if (resume is not null) interruption?.RestoreMetrics(Path.Combine(logsDir, MetricsLog.JsonlFileName));
         using var metrics = new MetricsLog(logsDir);
         trainer.OnMetrics = (step, values) => metrics.Record(step, values);
+        if (validation is not null) trainer.AfterStep = step => validation.After(step, trainer.Ema?.Model ?? model, logsDir, metrics);
         void SaveTo(string dir, int step) => CheckpointWriter.Save(dir, model, trainer.Ema?.Model, trainer.Optimizer, config, new TrainerState(step));
         trainer.OnCheckpoint = step =>
         {
