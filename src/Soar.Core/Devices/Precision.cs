@@ -1,6 +1,7 @@
 namespace Soar.Core.Devices;
 
 /// <summary>The Precision parameter: fp32 everywhere, or bf16 autocast (<see cref="Autocast"/>) with fp32 master weights.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<Precision>))]
 public enum Precision
 {
     Fp32,

@@ -20,8 +20,12 @@ public static class ModelCard
         if (config["model"] is JsonObject model)
             foreach (var (key, value) in model)
                 text.Append("- ").Append(key).Append(": ").Append(value is JsonValue v && v.TryGetValue<string>(out var word) ? word : value?.ToJsonString()).Append('\n');
-        text.Append("- caption vocabulary: ").Append((config["tokenizer"]?["vocabulary"] as JsonArray)?.Count ?? 0).Append(" words\n");
-        if (world is not null) text.Append("- training data: built-in world `").Append(world).Append("`\n");
+        var tokenizerKind = config["tokenizer"]?["kind"]?.GetValue<string>() ?? "word";
+        text.Append("- caption vocabulary: ").Append((config["tokenizer"]?["vocabulary"] as JsonArray)?.Count ?? 0).Append(' ')
+            .Append(tokenizerKind == "subword" ? "subword tokens (open vocabulary: any caption encodes)" : "words").Append('\n');
+        // "custom" is how curate names user data; only the built-in worlds are worlds.
+        if (world is not null && WorldCatalog.TryGet(world, out _)) text.Append("- training data: built-in world `").Append(world).Append("`\n");
+        else if (config["dataset"]?["stage"]?.GetValue<string>() is { } datasetStage) text.Append("- training data: your own images (dataset stage `").Append(datasetStage).Append("`)\n");
         text.Append('\n');
 
         text.Append("## How it was trained\n\n");
@@ -62,18 +66,25 @@ public static class ModelCard
             return;
         }
         var metric = metrics!["metric"]?.GetValue<string>();
-        text.Append("From eval stage `").Append(metrics["stage"]).Append("`: ")
-            .Append(string.Join(", ", sets.Select(s => $"{s.Name} ({s.Set?["prompts"]} prompts)"))).Append(" x ")
-            .Append(metrics["samples_per_prompt"]).Append(" samples (mean, 95% interval).\n\n| arm | prompt set | task | mean | 95% interval | n |\n|---|---|---|---|---|---|\n");
+        var rows = new StringBuilder();
         foreach (var (name, set) in sets)
             foreach (var arm in (set?["arms"] as JsonArray ?? []).OfType<JsonObject>())
             {
                 var armName = arm["name"]?.GetValue<string>();
-                if (metric is not null && arm[metric] is JsonObject main) Row(text, armName, name, metric, main);
+                if (metric is not null && arm[metric] is JsonObject main) Row(rows, armName, name, metric, main);
                 if (arm["tasks"] is JsonObject tasks)
-                    foreach (var (task, score) in tasks) if (score is JsonObject s) Row(text, armName, name, task, s);
+                    foreach (var (task, score) in tasks) if (score is JsonObject s) Row(rows, armName, name, task, s);
             }
-        text.Append('\n');
+        text.Append("From eval stage `").Append(metrics["stage"]).Append("`: ")
+            .Append(string.Join(", ", sets.Select(s => $"{s.Name} ({s.Set?["prompts"]} prompts)"))).Append(" x ")
+            .Append(metrics["samples_per_prompt"]).Append(" samples");
+        if (rows.Length == 0)
+        {
+            // Custom data has no scorer: say so instead of printing an empty table.
+            text.Append(". No task scores: no scorer knows this data (only the built-in worlds have one); the eval report (report.html in the package) shows the images and the Fr\u00e9chet distance.\n\n");
+            return;
+        }
+        text.Append(" (mean, 95% interval).\n\n| arm | prompt set | task | mean | 95% interval | n |\n|---|---|---|---|---|---|\n").Append(rows).Append('\n');
     }
 
     private static void Row(StringBuilder text, string? arm, string set, string task, JsonObject score) =>
