@@ -157,13 +157,17 @@ public static class EvalReportWriter
         foreach (var set in run.Sets)
             foreach (var family in set.Families)
             {
+                var shown = Enumerable.Range(0, set.Prompts.Count).Where(p => set.Prompts[p].Family == family).Take(MaxPromptsShownPerTask).ToHashSet();
+                // A column of the dataset's own images when the prompts are its captions (custom data's validation set).
+                bool real = shown.Any(p => run.RealImages.ContainsKey(set.Prompts[p].Caption));
                 html.Append("<h3>").Append(E($"{set.Name}: {family}")).Append("</h3>\n<table><tr><th>prompt</th>");
+                if (real) html.Append("<th>real (dataset)</th>");
                 foreach (var arm in run.Arms) html.Append("<th>").Append(E(arm.Name)).Append("</th>");
                 html.Append("</tr>\n");
-                var shown = Enumerable.Range(0, set.Prompts.Count).Where(p => set.Prompts[p].Family == family).Take(MaxPromptsShownPerTask).ToHashSet();
                 foreach (int p in shown.Order())
                 {
                     html.Append("<tr><td>").Append(E(set.Prompts[p].Caption)).Append("</td>");
+                    if (real) html.Append("<td>").Append(run.RealImages.TryGetValue(set.Prompts[p].Caption, out var image) ? Img(image, null, "the dataset's image") : "").Append("</td>");
                     foreach (var arm in run.Arms)
                     {
                         html.Append("<td>");

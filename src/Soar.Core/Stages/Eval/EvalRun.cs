@@ -5,4 +5,8 @@ namespace Soar.Core.Stages.Eval;
 /// test ran on (what metrics.json and report.html show).
 /// </summary>
 public sealed record EvalRun(string Stage, string World, string? Metric, IReadOnlyList<EvalPromptSet> Sets, int SamplesPerPrompt,
-    IReadOnlyDictionary<string, string> Settings, IReadOnlyList<ArmResult> Arms, long Seed, IReadOnlyList<GroupValues> Groups, string? DriftSet);
+    IReadOnlyDictionary<string, string> Settings, IReadOnlyList<ArmResult> Arms, long Seed, IReadOnlyList<GroupValues> Groups, string? DriftSet)
+{
+    /// <summary>The dataset's own image for a prompt that is one of its validation captions (shown beside the arms in report.html).</summary>
+    public IReadOnlyDictionary<string, Imaging.RgbImage> RealImages { get; init; } = new Dictionary<string, Imaging.RgbImage>();
+}

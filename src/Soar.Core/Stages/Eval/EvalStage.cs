@@ -83,7 +83,7 @@ public sealed class EvalStage : IStage
         }
 
         var run = new EvalRun(context.Name, worldName, scorer?.Metric, sets, samples, context.ResolvedParameters, arms, seed, [], drift.Steps.Count > 0 ? driftSet.Name : null);
-        run = run with { Groups = GroupStatistics.Measure(run, groups) };
+        run = run with { Groups = GroupStatistics.Measure(run, groups), RealImages = RealImagesOf(datasetInput, sets, cancellationToken) };
         var result = WriteOutputs(context, run, features);
         if (sets.Any(s => s.Name == EvalPromptSet.InDistribution) && world is not null) result.Seeds["in_distribution_prompts"] = inDistributionStream;
         return result;
@@ -202,6 +202,21 @@ public sealed class EvalStage : IStage
         var reference = order.Take(Math.Min(count, rows.Count)).Select(i => rows[i]).ToList();
         if (reference.Count < count) context.Log.Warning("SOAR2406", $"FrechetSamples={count} but the dataset has only {rows.Count} images; using {reference.Count}");
         return (order.Take(MaxTrain).Select(i => rows[i]).ToList(), reference);
+    }
+
+    /// <summary>The validation split's image of every prompt that is one of its captions (the first row of a caption).</summary>
+    private static Dictionary<string, RgbImage> RealImagesOf(StageInput? datasetInput, IReadOnlyList<EvalPromptSet> sets, CancellationToken ct)
+    {
+        var result = new Dictionary<string, RgbImage>(StringComparer.Ordinal);
+        if (datasetInput is null) return result;
+        var wanted = sets.SelectMany(s => s.Prompts).Select(p => p.Caption).ToHashSet(StringComparer.Ordinal);
+        DatasetReader reader;
+        // A dataset without a validation split (ValidationFraction=0) has no held-back images to show.
+        try { reader = DatasetReader.Open(Path.Combine(datasetInput.Dir, "data"), CurateStage.ValidationSplit); }
+        catch (InvalidDataException) { return result; }
+        foreach (var row in reader.Read(ct))
+            if (wanted.Contains(row.Caption) && !result.ContainsKey(row.Caption)) result[row.Caption] = row.DecodeImage();
+        return result;
     }
 
     private static int ReadImageSize(string dir) => ReadArchitecture(dir).Model.ImageSize;

@@ -189,6 +189,9 @@ public class EvalStageTests : IDisposable
         var html = File.ReadAllText(_h.Dir.File("eval/report.html"));
         Assert.Contains("a bright thing", html);
         Assert.Contains("a dark thing", html);
+        // The dataset's own images sit beside the generated ones.
+        Assert.Contains("<th>real (dataset)</th>", html);
+        Assert.Contains("the dataset&#39;s image", html);
     }
 
     [Fact]
