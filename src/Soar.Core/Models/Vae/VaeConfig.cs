@@ -87,7 +87,7 @@ public sealed record VaeConfig
         int Int(string key, int fallback) => Read(json, key, source, n => n.GetValue<int>(), fallback, "an integer");
         bool Bool(string key, bool fallback) => Read(json, key, source, n => n.GetValue<bool>(), fallback, "true or false");
         double Double(string key, double fallback) => Read(json, key, source, n => n.GetValue<double>(), fallback, "a number");
-        double? NullableDouble(string key, double? fallback) => json.ContainsKey(key) && json[key] is null ? null : Double(key, fallback ?? 0);
+        double? NullableDouble(string key, double? fallback) => !json.ContainsKey(key) ? fallback : json[key] is null ? null : Double(key, 0);
         IReadOnlyList<T>? NullableList<T>(string key, IReadOnlyList<T>? fallback, string what) =>
             json.ContainsKey(key) && json[key] is null ? null : Read(json, key, source, n => (IReadOnlyList<T>?)n.AsArray().Select(e => e!.GetValue<T>()).ToArray(), fallback, what);
         IReadOnlyList<T> List<T>(string key, IReadOnlyList<T> fallback, string what) =>
