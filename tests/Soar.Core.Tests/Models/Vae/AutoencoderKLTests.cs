@@ -54,6 +54,17 @@ public sealed class AutoencoderKLTests
     }
 
     [Fact]
+    public void A_fresh_model_s_group_norms_start_at_weight_1_and_bias_0_as_in_pytorch()
+    {
+        manual_seed(0);
+        using var model = new AutoencoderKL(TinyVae.Config());
+        var norms = model.named_parameters().Where(kv => kv.name.Contains("norm")).ToList();
+        Assert.Equal(2 * (2 * (4 + 6) + 2 + 2), norms.Count);   // weight and bias of: 4 + 6 resnets x 2 norms, 2 attentions, 2 conv_norm_out
+        foreach (var (name, p) in norms)
+            Assert.True(p.equal(name.EndsWith(".weight") ? ones_like(p) : zeros_like(p)).all().item<bool>(), name);
+    }
+
+    [Fact]
     public void The_parameter_count_of_stable_diffusion_s_vae_is_diffusers()
     {
         // SD 1.x / 2.x vae/config.json: 83,653,863 parameters in diffusers.
