@@ -168,11 +168,11 @@ public static class ModelCommand
     {
         var vae = VaeConfig.ReadFile(configFile);
         var outDir = AdHocStage.PrepareOutput(output);
-        manual_seed(seed);
-        using var model = new AutoencoderKL(vae);
-        long parameters = model.parameters().Sum(p => p.NumberOfElements);
+        long parameters = vae.ParameterCount();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{vae.BlockOutChannels.Count} blocks of [{string.Join(", ", vae.BlockOutChannels)}] channels, {vae.LatentChannels} latent channels: {parameters / 1e6:0.###}M parameters ({Mb(4.0 * parameters)} in float32)"));
+        manual_seed(seed);
+        using var model = new AutoencoderKL(vae);
         WriteAtomically(outDir, temp => VaeFolder.Save(Path.Combine(temp, VaeFolder.Subfolder), model, dtype));
         Console.WriteLine($"VAE written to {Path.Combine(outDir, VaeFolder.Subfolder)}");
         return 0;

@@ -46,6 +46,25 @@ public sealed record VaeConfig
     /// <summary>Spatial down-sampling factor of the encoder: 2 per block but the last.</summary>
     public int DownscaleFactor => 1 << (BlockOutChannels.Count - 1);
 
+    /// <summary>The module's parameter count, from the config alone (printed before allocating).</summary>
+    public long ParameterCount()
+    {
+        static long Conv(long i, long o, long k) => i * o * k * k + o;
+        static long Norm(long c) => 2 * c;
+        static long Resnet(long i, long o) => Norm(i) + Conv(i, o, 3) + Norm(o) + Conv(o, o, 3) + (i != o ? Conv(i, o, 1) : 0);
+        long Mid(long c) => 2 * Resnet(c, c) + (MidBlockAddAttention ? Norm(c) + 4 * (c * c + c) : 0);
+        var w = BlockOutChannels.Select(c => (long)c).ToArray();
+        var r = w.Reverse().ToArray();
+        long encoder = Conv(InChannels, w[0], 3) + Mid(w[^1]) + Norm(w[^1]) + Conv(w[^1], 2L * LatentChannels, 3);
+        for (int i = 0; i < w.Length; i++)
+            encoder += Resnet(i == 0 ? w[0] : w[i - 1], w[i]) + (LayersPerBlock - 1) * Resnet(w[i], w[i]) + (i < w.Length - 1 ? Conv(w[i], w[i], 3) : 0);
+        long decoder = Conv(LatentChannels, r[0], 3) + Mid(r[0]) + Norm(r[^1]) + Conv(r[^1], OutChannels, 3);
+        for (int i = 0; i < r.Length; i++)
+            decoder += Resnet(i == 0 ? r[0] : r[i - 1], r[i]) + LayersPerBlock * Resnet(r[i], r[i]) + (i < r.Length - 1 ? Conv(r[i], r[i], 3) : 0);
+        long quant = (UseQuantConv ? Conv(2L * LatentChannels, 2L * LatentChannels, 1) : 0) + (UsePostQuantConv ? Conv(LatentChannels, LatentChannels, 1) : 0);
+        return encoder + decoder + quant;
+    }
+
     /// <summary>Value equality over every serialised key (a record compares lists by reference).</summary>
     public bool Equals(VaeConfig? other) => other is not null && ToDiffusersJson() == other.ToDiffusersJson();
 

@@ -73,8 +73,21 @@ public sealed class AutoencoderKLTests
             BlockOutChannels = [128, 256, 512, 512], LayersPerBlock = 2, LatentChannels = 4, NormNumGroups = 32, SampleSize = 512,
             DownBlockTypes = Enumerable.Repeat(VaeConfig.DownBlockType, 4).ToArray(), UpBlockTypes = Enumerable.Repeat(VaeConfig.UpBlockType, 4).ToArray(),
         };
+        Assert.Equal(83_653_863L, config.ParameterCount());
         using var model = new AutoencoderKL(config);
         Assert.Equal(83_653_863L, model.parameters().Sum(p => p.NumberOfElements));
+    }
+
+    [Theory]
+    [InlineData(4, true, true)]
+    [InlineData(16, false, true)]
+    [InlineData(16, false, false)]
+    public void The_parameter_count_from_the_config_is_the_module_s(int latentChannels, bool quantConvs, bool attention)
+    {
+        var config = TinyVae.Config(latentChannels, quantConvs) with { MidBlockAddAttention = attention, LayersPerBlock = 2, BlockOutChannels = [8, 16, 16],
+            DownBlockTypes = Enumerable.Repeat(VaeConfig.DownBlockType, 3).ToArray(), UpBlockTypes = Enumerable.Repeat(VaeConfig.UpBlockType, 3).ToArray() };
+        using var model = new AutoencoderKL(config);
+        Assert.Equal(model.parameters().Sum(p => p.NumberOfElements), config.ParameterCount());
     }
 
     [Fact]
