@@ -183,14 +183,16 @@ public static class ModelCommand
         var model = new Option<DirectoryInfo>("--model", "-m") { Description = "A diffusers VAE folder (or a pipeline folder with vae/).", Required = true };
         var image = new Option<FileInfo>("--image") { Description = "The image to encode (RGB; width and height multiples of the VAE's down-sampling factor).", Required = true };
         var sample = new Option<bool>("--sample") { Description = "Draw the latents from the posterior with a CPU generator seeded --seed; without it the latents are its mean." };
-        var seed = new Option<long>("--seed") { Description = "Seed of the sampling generator (torch.Generator().manual_seed).", DefaultValueFactory = _ => 0L };
+        var seed = new Option<long?>("--seed") { Description = "With --sample: seed of the sampling generator (torch.Generator().manual_seed; default 0)." };
         var output = new Option<FileInfo>("--out", "-o") { Description = "The safetensors file to write: latent_dist.mean, latent_dist.logvar and latents ((z - shift_factor) * scaling_factor, as the SD3 pipeline feeds its transformer).", Required = true };
         var command = new Command("encode-image", "Encode an image with a diffusers-layout VAE and write its posterior and scaled latents.") { model, image, sample, seed, output };
         command.SetAction((parse, ct) => CommandAction.Run(() =>
         {
+            if (parse.GetValue(seed) is not null && !parse.GetValue(sample))
+                throw new StageException("SOAR1003", "--seed: seeds the posterior sample, so it needs --sample (without it the latents are the posterior's mean)");
             using var vae = VaeFolder.Load(parse.GetRequiredValue(model).FullName);
             var outPath = parse.GetRequiredValue(output).FullName;
-            VaeFiles.EncodeImage(vae, parse.GetRequiredValue(image).FullName, parse.GetValue(sample) ? parse.GetValue(seed) : null, outPath);
+            VaeFiles.EncodeImage(vae, parse.GetRequiredValue(image).FullName, parse.GetValue(sample) ? parse.GetValue(seed) ?? 0 : null, outPath);
             Console.WriteLine($"latents written to {outPath}");
             return 0;
         }, ct));

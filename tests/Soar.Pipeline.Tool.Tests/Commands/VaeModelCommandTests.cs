@@ -111,6 +111,10 @@ public sealed class VaeModelCommandTests : IDisposable
         using var g = new Generator(3);
         var z = posterior.Mean + exp(0.5 * posterior.LogVar) * randn([1, 16, 4, 8], generator: g);
         Assert.True(s.allclose((z - 0.0609) * 1.5305, rtol: 1e-5, atol: 1e-5));
+
+        var seedAlone = Soar("model", "encode-image", "--model", model, "--image", png, "--seed", "3", "--out", Path.Combine(_root, "x.safetensors"));
+        Assert.Equal(1, seedAlone.Exit);
+        Assert.Contains("--sample", seedAlone.Error);
     }
 
     [Fact]
