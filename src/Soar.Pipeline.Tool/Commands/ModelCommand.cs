@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Soar.Core.Models.Lora;
 using Soar.Core.Models.SD3;
+using Soar.Core.Models.Vae;
 using Soar.Core.Stages;
 using static TorchSharp.torch;
 
@@ -10,18 +11,21 @@ namespace Soar.Pipeline.Tool.Commands;
 /// <summary>
 /// `soar model`: numerical tools for diffusers-layout transformers. `init` writes a randomly initialised model,
 /// `velocity` runs one forward on named input tensors, `convert` turns an original single-file SD3 checkpoint into the
-/// diffusers layout, `merge-lora` folds a LoRA file into a base model's weights.
+/// diffusers layout, `merge-lora` folds a LoRA file into a base model's weights; `encode-image` and `decode-latents`
+/// run a diffusers-layout VAE (AutoencoderKL).
 /// </summary>
 public static class ModelCommand
 {
     public static Command Create()
     {
-        var command = new Command("model", "Create, convert and run diffusers-layout SD3 transformers (numerical checks against other implementations).");
+        var command = new Command("model", "Create, convert and run diffusers-layout SD3 transformers and VAEs (numerical checks against other implementations).");
         command.Add(Init());
         command.Add(Velocity());
         command.Add(Convert());
         command.Add(MergeLora());
         command.Add(Export());
+        command.Add(EncodeImage());
+        command.Add(DecodeLatents());
         return command;
     }
 
@@ -31,17 +35,20 @@ public static class ModelCommand
 
     private static Command Init()
     {
-        var architecture = new Option<string>("--architecture") { Description = "The architecture to create (sd3).", Required = true };
-        var config = new Option<FileInfo>("--config") { Description = "A diffusers config.json of SD3Transformer2DModel (every key it has; unknown keys are an error).", Required = true };
+        var architecture = new Option<string>("--architecture") { Description = "The architecture to create: sd3 (SD3Transformer2DModel) or vae (AutoencoderKL).", Required = true };
+        var config = new Option<FileInfo>("--config") { Description = "A diffusers config.json of SD3Transformer2DModel or AutoencoderKL (every key it has; unknown keys are an error).", Required = true };
         var seed = new Option<long>("--seed") { Description = "Seed of the random initialisation (PyTorch's default initialisation, as diffusers').", DefaultValueFactory = _ => 0L };
         var dtype = DtypeOption();
         var shards = ShardOption();
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create; the model goes to its transformer/ subfolder (config.json and diffusion_pytorch_model.safetensors).", Required = true };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create; the model goes to its transformer/ (sd3) or vae/ (vae) subfolder (config.json and diffusion_pytorch_model.safetensors).", Required = true };
         var command = new Command("init", "Write a randomly initialised model in the diffusers layout.") { architecture, config, seed, dtype, shards, output };
         command.SetAction((parse, ct) => CommandAction.Run(() =>
         {
             var arch = parse.GetRequiredValue(architecture);
-            if (arch != SD3Config.Name) throw new StageException("SOAR1003", $"--architecture {arch}: only '{SD3Config.Name}' has a diffusers layout");
+            if (arch == VaeArchitecture && parse.GetValue(shards) != 0)
+                throw new StageException("SOAR1003", "--max-shard-mb: a VAE is written as one diffusion_pytorch_model.safetensors (as diffusers does at its size); leave it out");
+            if (arch == VaeArchitecture) return InitVae(parse.GetRequiredValue(config).FullName, parse.GetValue(seed), Dtype(parse.GetRequiredValue(dtype)), parse.GetRequiredValue(output));
+            if (arch != SD3Config.Name) throw new StageException("SOAR1003", $"--architecture {arch}: use '{SD3Config.Name}' or '{VaeArchitecture}' (the architectures with a diffusers layout)");
             var configFile = parse.GetRequiredValue(config).FullName;
             var sd3 = DiffusersFolder.ReadConfigFile(configFile);
             var scalar = Dtype(parse.GetRequiredValue(dtype));
@@ -154,16 +161,70 @@ public static class ModelCommand
         return command;
     }
 
-    private static long MaxShardBytes(long maxShardMb) => maxShardMb >= 0 ? maxShardMb * 1_000_000
-        : throw new StageException("SOAR1003", $"--max-shard-mb {maxShardMb}: must be 0 (one file) or positive");
+    /// <summary>`--architecture vae`: diffusers' AutoencoderKL, written to the output's vae/ subfolder.</summary>
+    private const string VaeArchitecture = "vae";
 
-    /// <summary>Writes into a temp folder renamed to <paramref name="outDir"/> when complete.</summary>
-    private static void WriteFolder(string outDir, SD3Transformer2DModel model, ScalarType dtype, long maxShardMb)
+    private static int InitVae(string configFile, long seed, ScalarType dtype, DirectoryInfo output)
+    {
+        var vae = VaeConfig.ReadFile(configFile);
+        var outDir = AdHocStage.PrepareOutput(output);
+        long parameters = vae.ParameterCount();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{vae.BlockOutChannels.Count} blocks of [{string.Join(", ", vae.BlockOutChannels)}] channels, {vae.LatentChannels} latent channels: {parameters / 1e6:0.###}M parameters ({Mb(4.0 * parameters)} in float32)"));
+        manual_seed(seed);
+        using var model = new AutoencoderKL(vae);
+        WriteAtomically(outDir, temp => VaeFolder.Save(Path.Combine(temp, VaeFolder.Subfolder), model, dtype));
+        Console.WriteLine($"VAE written to {Path.Combine(outDir, VaeFolder.Subfolder)}");
+        return 0;
+    }
+
+    private static Command EncodeImage()
+    {
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "A diffusers VAE folder (or a pipeline folder with vae/).", Required = true };
+        var image = new Option<FileInfo>("--image") { Description = "The image to encode (RGB; width and height multiples of the VAE's down-sampling factor).", Required = true };
+        var sample = new Option<bool>("--sample") { Description = "Draw the latents from the posterior with a CPU generator seeded --seed; without it the latents are its mean." };
+        var seed = new Option<long?>("--seed") { Description = "With --sample: seed of the sampling generator (torch.Generator().manual_seed; default 0)." };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The safetensors file to write: latent_dist.mean, latent_dist.logvar and latents ((z - shift_factor) * scaling_factor, as the SD3 pipeline feeds its transformer).", Required = true };
+        var command = new Command("encode-image", "Encode an image with a diffusers-layout VAE and write its posterior and scaled latents.") { model, image, sample, seed, output };
+        command.SetAction((parse, ct) => CommandAction.Run(() =>
+        {
+            if (parse.GetValue(seed) is not null && !parse.GetValue(sample))
+                throw new StageException("SOAR1003", "--seed: seeds the posterior sample, so it needs --sample (without it the latents are the posterior's mean)");
+            using var vae = VaeFolder.Load(parse.GetRequiredValue(model).FullName);
+            var outPath = parse.GetRequiredValue(output).FullName;
+            VaeFiles.EncodeImage(vae, parse.GetRequiredValue(image).FullName, parse.GetValue(sample) ? parse.GetValue(seed) ?? 0 : null, outPath);
+            Console.WriteLine($"latents written to {outPath}");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command DecodeLatents()
+    {
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "A diffusers VAE folder (or a pipeline folder with vae/).", Required = true };
+        var latents = new Option<FileInfo>("--latents") { Description = "A safetensors file holding 'latents' [B, latent_channels, h, w], scaled and shifted as the SD3 pipeline's transformer sees them.", Required = true };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "A .png (one image, clamped and rounded to 8 bits) or a .safetensors file holding 'sample' in [-1, 1] (unclamped).", Required = true };
+        var command = new Command("decode-latents", "Decode latents (latents / scaling_factor + shift_factor) with a diffusers-layout VAE.") { model, latents, output };
+        command.SetAction((parse, ct) => CommandAction.Run(() =>
+        {
+            var outPath = parse.GetRequiredValue(output).FullName;
+            if (!outPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !outPath.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+                throw new StageException("SOAR1003", $"--out {outPath}: write a .png image or a .safetensors file (holding '{VaeFiles.SampleName}')");
+            using var vae = VaeFolder.Load(parse.GetRequiredValue(model).FullName);
+            VaeFiles.DecodeLatents(vae, parse.GetRequiredValue(latents).FullName, outPath);
+            Console.WriteLine($"{(outPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? "image" : "sample")} written to {outPath}");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>Writes through <paramref name="write"/> into a temp folder renamed to <paramref name="outDir"/> when complete.</summary>
+    private static void WriteAtomically(string outDir, Action<string> write)
     {
         var temp = $"{outDir}.tmp-{Guid.NewGuid().ToString("N")[..8]}";
         try
         {
-            DiffusersFolder.Save(Path.Combine(temp, DiffusersFolder.Subfolder), model, dtype, MaxShardBytes(maxShardMb));
+            write(temp);
             if (Directory.Exists(outDir)) Directory.Delete(outDir);
             Directory.Move(temp, outDir);
         }
@@ -172,6 +233,13 @@ public static class ModelCommand
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         }
     }
+
+    private static long MaxShardBytes(long maxShardMb) => maxShardMb >= 0 ? maxShardMb * 1_000_000
+        : throw new StageException("SOAR1003", $"--max-shard-mb {maxShardMb}: must be 0 (one file) or positive");
+
+    /// <summary>Writes into a temp folder renamed to <paramref name="outDir"/> when complete.</summary>
+    private static void WriteFolder(string outDir, SD3Transformer2DModel model, ScalarType dtype, long maxShardMb) =>
+        WriteAtomically(outDir, temp => DiffusersFolder.Save(Path.Combine(temp, DiffusersFolder.Subfolder), model, dtype, MaxShardBytes(maxShardMb)));
 
     private static ScalarType Dtype(string name) => name.ToLowerInvariant() switch
     {
