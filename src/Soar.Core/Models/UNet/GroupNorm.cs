@@ -6,7 +6,9 @@ namespace Soar.Core.Models.UNet;
 
 /// <summary>
 /// Group normalisation of [B, C, H, W] features with a per-channel affine, computed as a layer norm over each
-/// group's values: libtorch's CPU group_norm (2.10 here) was seen to return NaN on some calls with finite input.
+/// group's values. Written when the NaN outputs of TorchSharp 0.107's nn.GroupNorm were blamed on libtorch's kernel;
+/// the cause is that its constructor leaves weight and bias uninitialised (Models/Vae/GroupNorms.cs fixes that for
+/// the VAE). Kept because U-Net checkpoints name these weights and the measured curves used it.
 /// </summary>
 public sealed class GroupNorm : Module<Tensor, Tensor>
 {
