@@ -39,25 +39,8 @@ public static class VaeFolder
     }
 
     /// <summary>Copies <paramref name="tensors"/> into the model; every missing, unexpected, mis-shaped or non-float tensor is named in one error.</summary>
-    public static void CopyInto(AutoencoderKL model, IReadOnlyDictionary<string, Tensor> tensors, string source)
-    {
-        var target = model.state_dict();
-        var problems = new List<string>();
-        var missing = target.Keys.Where(k => !tensors.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-        if (missing.Count > 0) problems.Add($"missing {missing.Count}: " + string.Join(", ", missing.Select(k => $"{k} {Shape(target[k])}")));
-        var unexpected = tensors.Keys.Where(k => !target.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-        if (unexpected.Count > 0) problems.Add($"unexpected {unexpected.Count}: " + string.Join(", ", unexpected.Select(k => $"{k} {Shape(tensors[k])}")));
-        var misShaped = target.Keys.Where(k => tensors.TryGetValue(k, out var t) && !t.shape.SequenceEqual(target[k].shape)).Order(StringComparer.Ordinal).ToList();
-        if (misShaped.Count > 0) problems.Add($"mis-shaped {misShaped.Count}: " + string.Join(", ", misShaped.Select(k => $"{k} is {Shape(tensors[k])}, the model needs {Shape(target[k])}")));
-        var notFloat = target.Keys.Where(k => tensors.TryGetValue(k, out var t) && !is_floating_point(t)).Order(StringComparer.Ordinal).ToList();
-        if (notFloat.Count > 0) problems.Add("not floating point: " + string.Join(", ", notFloat.Select(k => $"{k} ({tensors[k].dtype})")));
-        if (problems.Count > 0)
-            throw new InvalidDataException($"{source}: the weights do not match the {VaeConfig.DiffusersClassName} its config.json describes ({string.Join("; ", problems)}); " +
-                "is config.json the one saved with these weights (use_quant_conv, use_post_quant_conv, latent_channels, block_out_channels)?");
-        using var noGrad = no_grad();
-        foreach (var (name, destination) in target)
-            destination.copy_(tensors[name].to(destination.dtype));
-    }
+    public static void CopyInto(AutoencoderKL model, IReadOnlyDictionary<string, Tensor> tensors, string source) =>
+        SD3.SD3Weights.CopyInto(model, tensors, source, VaeConfig.DiffusersClassName, " (use_quant_conv, use_post_quant_conv, latent_channels, block_out_channels)");
 
     /// <summary>
     /// Writes config.json and diffusion_pytorch_model.safetensors in <paramref name="dtype"/> (float32, float16 or
@@ -76,5 +59,4 @@ public static class VaeFolder
         DurableFile.WriteText(Path.Combine(dir, DiffusersFolder.ConfigFile), model.Config.ToDiffusersJson());
     }
 
-    private static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
 }
