@@ -66,7 +66,8 @@ public class EvalStageTests : IDisposable
         Assert.Equal(result.Metrics["longer.held_out.geneval"] - result.Metrics["sft.held_out.geneval"], comparison["difference"]!.GetValue<double>(), 12);
 
         var grid = ImageCodec.Decode(File.ReadAllBytes(_h.Dir.File("eval/grids/sft/held_out/counting.png")), "grid");
-        Assert.Equal(2 * 32 + 3 * 2, grid.Width);
+        // Two samples a row, each 32 px upscaled 3x (ReadableScale to 96 px), with 3 px padding.
+        Assert.Equal(2 * 96 + 3 * 3, grid.Width);
         Assert.True(File.Exists(_h.Dir.File("eval/grids/longer/drift-step02.png")));
         Assert.True(File.Exists(_h.Dir.File($"eval/{EvalStage.FeatureNetworkFile}")));
         var html = File.ReadAllText(_h.Dir.File("eval/report.html"));
