@@ -12,21 +12,7 @@ public sealed class OutsideSourceTests(ToolingFixture tooling)
         var images = Directory.CreateDirectory(Path.Combine(project.Dir, "images")).FullName;
         var shared = Directory.CreateDirectory(Path.Combine(project.Dir, "shared")).FullName;
         var rng = new Random(1);
-        // An 8x8 24-bit BMP of noise (this project references no image library).
-        void Bmp(string path)
-        {
-            var bmp = new byte[54 + 8 * 8 * 3];
-            "BM"u8.CopyTo(bmp);
-            BitConverter.GetBytes(bmp.Length).CopyTo(bmp, 2);
-            BitConverter.GetBytes(54).CopyTo(bmp, 10);
-            BitConverter.GetBytes(40).CopyTo(bmp, 14);
-            BitConverter.GetBytes(8).CopyTo(bmp, 18);
-            BitConverter.GetBytes(8).CopyTo(bmp, 22);
-            BitConverter.GetBytes((short)1).CopyTo(bmp, 26);
-            BitConverter.GetBytes((short)24).CopyTo(bmp, 28);
-            rng.NextBytes(bmp.AsSpan(54));
-            File.WriteAllBytes(path, bmp);
-        }
+        void Bmp(string path) => NoiseBmp.Write(path, rng);
         Bmp(Path.Combine(shared, "x.bmp"));
         Bmp(Path.Combine(shared, "y.bmp"));
         Bmp(Path.Combine(images, "in.bmp"));

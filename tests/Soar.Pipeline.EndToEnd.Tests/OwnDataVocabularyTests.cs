@@ -21,21 +21,7 @@ public sealed class OwnDataVocabularyTests(ToolingFixture tooling)
         var icons = Directory.CreateDirectory(Path.Combine(project.Dir, "icons")).FullName;
         var rng = new Random(2);
         var names = new[] { "rocket", "star", "moon", "sun", "tree", "house" };
-        foreach (var name in names)
-        {
-            // An 8x8 24-bit BMP of noise (this project references no image library).
-            var bmp = new byte[54 + 8 * 8 * 3];
-            "BM"u8.CopyTo(bmp);
-            BitConverter.GetBytes(bmp.Length).CopyTo(bmp, 2);
-            BitConverter.GetBytes(54).CopyTo(bmp, 10);
-            BitConverter.GetBytes(40).CopyTo(bmp, 14);
-            BitConverter.GetBytes(8).CopyTo(bmp, 18);
-            BitConverter.GetBytes(8).CopyTo(bmp, 22);
-            BitConverter.GetBytes((short)1).CopyTo(bmp, 26);
-            BitConverter.GetBytes((short)24).CopyTo(bmp, 28);
-            rng.NextBytes(bmp.AsSpan(54));
-            File.WriteAllBytes(Path.Combine(icons, name + ".bmp"), bmp);
-        }
+        foreach (var name in names) NoiseBmp.Write(Path.Combine(icons, name + ".bmp"), rng);
         File.WriteAllText(Path.Combine(icons, "captions.csv"), "file_name,caption\n" + string.Concat(names.Select(n => $"{n}.bmp,a small {n} icon\n")));
 
         var build = project.Build();
