@@ -20,6 +20,7 @@ namespace Soar.Bench;
 /// `--learning-curve [--world shapes] [--candidates ...] [--budget-minutes 30] [--eval-every-minutes 3] [--steps N] [--eval-every-steps M]` trains candidate
 /// presets and recipes for a fixed wall-time budget and plots their scores (LearningCurve/LearningCurveBenchmark.cs).
 /// `--precision [--presets unet-tiny,unet-small]` compares fp32 with bf16 autocast in one process (PrecisionBenchmark.cs).
+/// `--eval-breakdown [--eval-repeats 3] [--eval-arms 2]` times the eval stage's phases (EvalBreakdownBenchmark.cs).
 /// </summary>
 public static class BenchmarkCommand
 {
@@ -45,6 +46,9 @@ public static class BenchmarkCommand
                 int.Parse(Arg(args, "--count", "4000")), int.Parse(Arg(args, "--eval-prompts", "128")), int.Parse(Arg(args, "--heldout-prompts", "0")), Arg(args, "--out", Path.Combine("bench", "results", $"learning-curve-{world}.json")),
                 int.Parse(Arg(args, "--steps", "0")), int.Parse(Arg(args, "--eval-every-steps", "0")));
         }
+        if (Array.IndexOf(args, "--eval-breakdown") >= 0)
+            return EvalBreakdownBenchmark.Run(int.Parse(Arg(args, "--eval-repeats", "3")), int.Parse(Arg(args, "--eval-arms", "2")),
+                Arg(args, "--out", Path.Combine("bench", "results", "eval-breakdown.json")), WriteJson);
         if (Array.IndexOf(args, "--precision") >= 0)
         {
             var precisionRows = PrecisionBenchmark.Run(Arg(args, "--presets", "unet-tiny,unet-small").Split(','), repeats, batch);

@@ -13,10 +13,12 @@ public interface IStage
     StageResult Run(StageContext context, CancellationToken cancellationToken);
 }
 
-/// <summary>What a finished stage reports back: summary metrics and the seeds it drew from.</summary>
+/// <summary>What a finished stage reports back: summary metrics, the seeds it drew from and where its time went.</summary>
 public sealed class StageResult
 {
     public Dictionary<string, double> Metrics { get; } = new();
     public Dictionary<string, long> Seeds { get; } = new();
     public Dictionary<string, string> Notes { get; } = new();
+    /// <summary>Wall time per phase (manifest run section only; not deterministic).</summary>
+    public PhaseTimes Phases { get; } = new();
 }

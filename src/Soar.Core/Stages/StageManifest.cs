@@ -74,6 +74,8 @@ public sealed class ManifestRun
     public DateTimeOffset StartedUtc { get; init; }
     public DateTimeOffset FinishedUtc { get; init; }
     public double WallSeconds { get; init; }
+    /// <summary>Seconds per phase where the stage times its parts (the eval stage: sampling, drift, feature network, ...).</summary>
+    public SortedDictionary<string, double>? Phases { get; init; }
     /// <summary>Relative path -> last write time (UTC, round-trip format) when the manifest was written.</summary>
     public SortedDictionary<string, string> OutputTimes { get; init; } = new(StringComparer.Ordinal);
 }

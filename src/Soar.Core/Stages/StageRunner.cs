@@ -66,6 +66,8 @@ public sealed class StageRunner(StageRegistry? registry = null, StageKindCatalog
                 StartedUtc = started,
                 FinishedUtc = started + clock.Elapsed,
                 WallSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+                Phases = result.Phases.Seconds.Count == 0 ? null
+                    : new SortedDictionary<string, double>(result.Phases.Seconds.ToDictionary(p => p.Key, p => Math.Round(p.Value, 3)), StringComparer.Ordinal),
                 OutputTimes = times,
             },
         };

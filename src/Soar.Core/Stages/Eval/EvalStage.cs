@@ -63,9 +63,10 @@ public sealed class EvalStage : IStage
         if (driftSamples == 0) drift = drift with { Steps = [] };
         context.Log.Info($"evaluating {armInputs.Count} arm(s) on world '{worldName}': {string.Join(", ", sets.Select(s => $"{s.Name} {s.Prompts.Count} prompts"))} x {samples} samples, {steps} Euler steps, CFG {cfg}, seed {seed}; scorer {scorer?.Metric ?? "none"}; drift on {driftSet.Name} at steps [{string.Join(", ", drift.Steps)}] ({drift.Mode}, norm {drift.Norm})");
 
-        var reference = frechetSamples > 0 ? LoadReference(context, world, datasetInput, frechetSamples, seed, cancellationToken) : null;
-        using var features = reference is null ? null : TrainFeatures(context, reference.Value.Train, device, seed, cancellationToken);
-        var realFeatures = reference is null ? null : features!.Extract(reference.Value.Reference.Select(r => r.Image).ToList());
+        var phases = new PhaseTimes();
+        var reference = frechetSamples > 0 ? phases.Time("real_images", () => LoadReference(context, world, datasetInput, frechetSamples, seed, cancellationToken)) : null;
+        using var features = reference is null ? null : phases.Time("feature_network", () => TrainFeatures(context, reference.Value.Train, device, seed, cancellationToken));
+        var realFeatures = reference is null ? null : phases.Time("frechet", () => features!.Extract(reference.Value.Reference.Select(r => r.Image).ToList()));
 
         var arms = new List<ArmResult>();
         int? imageSize = null;
@@ -79,12 +80,17 @@ public sealed class EvalStage : IStage
             if (features is not null && features.ImageSize != size)
                 throw new StageException("SOAR2403", $"stage '{context.Name}': arm '{input.Name}' makes {size}x{size} images but the real images are {features.ImageSize}x{features.ImageSize}");
             imageSize = size;
-            arms.Add(EvaluateArm(context, input, model, sets, driftSet, scorer, drift, samples, driftSamples, steps, cfg, seed, device, features, realFeatures, reference?.Reference, cancellationToken));
+            arms.Add(EvaluateArm(context, input, model, sets, driftSet, scorer, drift, samples, driftSamples, steps, cfg, seed, device, features, realFeatures, reference?.Reference, phases, cancellationToken));
         }
 
         var run = new EvalRun(context.Name, worldName, scorer?.Metric, sets, samples, context.ResolvedParameters, arms, seed, [], drift.Steps.Count > 0 ? driftSet.Name : null);
-        run = run with { Groups = GroupStatistics.Measure(run, groups), RealImages = RealImagesOf(datasetInput, sets, cancellationToken) };
-        var result = WriteOutputs(context, run, features);
+        var result = phases.Time("report", () =>
+        {
+            run = run with { Groups = GroupStatistics.Measure(run, groups), RealImages = RealImagesOf(datasetInput, sets, cancellationToken) };
+            return WriteOutputs(context, run, features);
+        });
+        result.Phases.AddAll(phases);
+        context.Log.Info($"eval time by phase: {phases.Describe()}");
         if (sets.Any(s => s.Name == EvalPromptSet.InDistribution) && world is not null) result.Seeds["in_distribution_prompts"] = inDistributionStream;
         return result;
     }
@@ -107,7 +113,7 @@ public sealed class EvalStage : IStage
 
     private ArmResult EvaluateArm(StageContext context, StageInput input, TrainedModel model, IReadOnlyList<EvalPromptSet> sets, EvalPromptSet driftSet,
         WorldScorer? scorer, DriftPlan drift, int samples, int driftSamples, int steps, double cfg, long seed, Device device, FeatureSpace? features,
-        double[][]? realFeatures, IReadOnlyList<(RgbImage Image, string Caption)>? reference, CancellationToken ct)
+        double[][]? realFeatures, IReadOnlyList<(RgbImage Image, string Caption)>? reference, PhaseTimes phases, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var sampler = new ArmSampler(model, steps, cfg, seed, device, context.String("Schedule"), PrecisionNames.Parse(context.String("Precision")));
@@ -126,13 +132,14 @@ public sealed class EvalStage : IStage
             // Each set has its own noise stream, the same for every arm: differences between arms stay paired.
             string stream = NoiseStream(set);
             bool isDriftSet = set.Name == driftSet.Name;
-            var (images, states) = sampler.Sample(captions, noiseIndex, stream, isDriftSet ? drift.Steps : [], i => isDriftSet && keys[i].Sample < driftSamples, ct);
-            var items = keys.Select((key, i) => new EvalItem(key.Prompt, key.Sample, images[i], Judge(images[i], prompts[key.Prompt]))).ToList();
+            var (images, states) = phases.Time("sampling", () => sampler.Sample(captions, noiseIndex, stream, isDriftSet ? drift.Steps : [], i => isDriftSet && keys[i].Sample < driftSamples, ct));
+            var items = phases.Time("scoring", () => keys.Select((key, i) => new EvalItem(key.Prompt, key.Sample, images[i], Judge(images[i], prompts[key.Prompt]))).ToList());
             itemsBySet[set.Name] = items;
             context.Log.Info($"arm '{input.Name}': {set.Name}: {items.Count} images in {clock.Elapsed.TotalSeconds:F1} s");
             if (!isDriftSet) continue;
 
             var driftItems = Enumerable.Range(0, keys.Count).Where(i => keys[i].Sample < driftSamples).ToArray();
+            var driftClock = System.Diagnostics.Stopwatch.StartNew();
             foreach (int j in drift.Steps)
             {
                 var start = driftItems.Select(i => drift.Mode == DriftPlan.CoarseMode
@@ -146,11 +153,13 @@ public sealed class EvalStage : IStage
                     clean.Zip(perturbed, DriftRun.RmsDistance).ToArray()));
                 context.Log.Info($"arm '{input.Name}': drift at step {j}/{steps} (sigma {sampler.Sigma(j):F3}) on {driftItems.Length} {set.Name} trajectories");
             }
+            phases.Add("drift", driftClock.Elapsed.TotalSeconds);
         }
 
         FrechetResult? frechet = null;
         if (features is not null && reference is not null && realFeatures is not null)
         {
+            var frechetClock = System.Diagnostics.Stopwatch.StartNew();
             var (generated, _) = sampler.Sample(reference.Select(r => r.Caption).ToList(), Enumerable.Range(0, reference.Count).Select(i => (long)i).ToList(),
                 "eval-frechet-noise", [], _ => false, ct);
             var fake = features.Extract(generated);
@@ -160,6 +169,7 @@ public sealed class EvalStage : IStage
             var (lo, hi) = Bootstrap.Interval(strata, idx => FrechetDistance.Compute(
                 idx.Where(i => i < n).Select(i => fake[i]).ToList(), idx.Where(i => i >= n).Select(i => realFeatures[i - n]).ToList()), seed, replicates: 200);
             frechet = new FrechetResult(distance, lo, hi, n, realFeatures.Length);
+            phases.Add("frechet", frechetClock.Elapsed.TotalSeconds);
             context.Log.Info($"arm '{input.Name}': Fréchet distance {distance:F4} ({n} generated vs {realFeatures.Length} real)");
         }
         return new ArmResult(input.Name, TrainedModel.ResolveCheckpointDir(input.Dir), itemsBySet, driftRuns, frechet);

@@ -75,6 +75,10 @@ public class EvalStageTests : IDisposable
         Assert.Contains("Drift recovery", html);
         Assert.Contains("data:image/png;base64,", html);
         Assert.DoesNotContain("src=\"grids/", html); // self-contained
+
+        // Where the time went, for the bench's breakdown: every phase of both arms summed by name.
+        Assert.Equal(["drift", "feature_network", "frechet", "real_images", "report", "sampling", "scoring"], result.Phases.Seconds.Keys);
+        Assert.All(result.Phases.Seconds.Values, s => Assert.True(s >= 0));
     }
 
     [Fact]
