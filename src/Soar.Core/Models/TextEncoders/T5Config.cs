@@ -36,6 +36,11 @@ public sealed record T5Config
     public bool TieWordEmbeddings { get; init; } = true;
 
     public int InnerDim => NumHeads * DKv;
+
+    /// <summary>Equal when config.json would be: derived values and the same values written out compare equal.</summary>
+    public bool Equals(T5Config? other) => other is not null && ToJson() == other.ToJson();
+
+    public override int GetHashCode() => ToJson().GetHashCode(StringComparison.Ordinal);
     public bool IsGatedAct => IsGatedActOverride ?? FeedForwardProj.Split('-')[0] == "gated";
     public string DenseActFn => DenseActFnOverride ?? (FeedForwardProj == "gated-gelu" ? "gelu_new" : FeedForwardProj.Split('-')[^1]);
 

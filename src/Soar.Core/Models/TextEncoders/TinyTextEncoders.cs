@@ -23,10 +23,13 @@ public static class TinyTextEncoders
         MaxPositionEmbeddings = 77, HiddenAct = "quick_gelu", PadTokenId = ClipVocabSize - 1, BosTokenId = ClipVocabSize - 2, EosTokenId = ClipTextConfig.LegacyEosTokenId,
     };
 
-    /// <summary>A T5 v1.1-shaped encoder small enough for tests: gated-gelu, 2 layers of width 32, 4 heads of 8, 64 ids.</summary>
+    /// <summary>
+    /// A T5 v1.1-shaped encoder small enough for tests: gated-gelu, 2 layers of width 64 (room for two tiny CLIPs' 32 + 32
+    /// in SD3's concatenation), 4 heads of 8, 64 ids.
+    /// </summary>
     public static T5Config T5 { get; } = new()
     {
-        VocabSize = 64, DModel = 32, DKv = 8, DFf = 64, NumLayers = 2, NumHeads = 4, FeedForwardProj = "gated-gelu",
+        VocabSize = 64, DModel = 64, DKv = 8, DFf = 128, NumLayers = 2, NumHeads = 4, FeedForwardProj = "gated-gelu",
         RelativeAttentionNumBuckets = 32, RelativeAttentionMaxDistance = 128, TieWordEmbeddings = false,
     };
 
