@@ -78,7 +78,7 @@ public sealed record T5Config
             DKv = Int("d_kv", d.DKv),
             DFf = Int("d_ff", d.DFf),
             NumLayers = Int("num_layers", d.NumLayers),
-            NumDecoderLayers = json.ContainsKey("num_decoder_layers") && json["num_decoder_layers"] is null ? null : json.ContainsKey("num_decoder_layers") ? Int("num_decoder_layers", 0) : null,
+            NumDecoderLayers = json["num_decoder_layers"] is null ? null : Int("num_decoder_layers", 0),
             NumHeads = Int("num_heads", d.NumHeads),
             RelativeAttentionNumBuckets = Int("relative_attention_num_buckets", d.RelativeAttentionNumBuckets),
             RelativeAttentionMaxDistance = Int("relative_attention_max_distance", d.RelativeAttentionMaxDistance),
