@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Soar.Core.Models.Lora;
 using Soar.Core.Models.SD3;
+using Soar.Core.Models.TextEncoders;
 using Soar.Core.Models.Vae;
 using Soar.Core.Stages;
 using static TorchSharp.torch;
@@ -12,13 +13,13 @@ namespace Soar.Pipeline.Tool.Commands;
 /// `soar model`: numerical tools for diffusers-layout transformers. `init` writes a randomly initialised model,
 /// `velocity` runs one forward on named input tensors, `convert` turns an original single-file SD3 checkpoint into the
 /// diffusers layout, `merge-lora` folds a LoRA file into a base model's weights; `encode-image` and `decode-latents`
-/// run a diffusers-layout VAE (AutoencoderKL).
+/// run a diffusers-layout VAE (AutoencoderKL); `encode-text` runs SD3's text encoders (CLIP-L, CLIP-G, T5) on prompts.
 /// </summary>
 public static class ModelCommand
 {
     public static Command Create()
     {
-        var command = new Command("model", "Create, convert and run diffusers-layout SD3 transformers and VAEs (numerical checks against other implementations).");
+        var command = new Command("model", "Create, convert and run diffusers-layout SD3 transformers, VAEs and text encoders (numerical checks against other implementations).");
         command.Add(Init());
         command.Add(Velocity());
         command.Add(Convert());
@@ -26,6 +27,7 @@ public static class ModelCommand
         command.Add(Export());
         command.Add(EncodeImage());
         command.Add(DecodeLatents());
+        command.Add(EncodeText());
         return command;
     }
 
@@ -35,21 +37,28 @@ public static class ModelCommand
 
     private static Command Init()
     {
-        var architecture = new Option<string>("--architecture") { Description = "The architecture to create: sd3 (SD3Transformer2DModel) or vae (AutoencoderKL).", Required = true };
-        var config = new Option<FileInfo>("--config") { Description = "A diffusers config.json of SD3Transformer2DModel or AutoencoderKL (every key it has; unknown keys are an error).", Required = true };
+        var architecture = new Option<string>("--architecture") { Description = "The architecture to create: sd3 (SD3Transformer2DModel), vae (AutoencoderKL), clip (CLIPTextModelWithProjection) or t5 (T5EncoderModel).", Required = true };
+        var config = new Option<FileInfo?>("--config") { Description = "A diffusers config.json of SD3Transformer2DModel or AutoencoderKL, or a transformers config.json of CLIPTextModelWithProjection or T5EncoderModel (every key it has; unknown keys are an error). Required for sd3 and vae; clip and t5 default to a tiny model." };
         var seed = new Option<long>("--seed") { Description = "Seed of the random initialisation (PyTorch's default initialisation, as diffusers').", DefaultValueFactory = _ => 0L };
         var dtype = DtypeOption();
         var shards = ShardOption();
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create; the model goes to its transformer/ (sd3) or vae/ (vae) subfolder (config.json and diffusion_pytorch_model.safetensors).", Required = true };
-        var command = new Command("init", "Write a randomly initialised model in the diffusers layout.") { architecture, config, seed, dtype, shards, output };
+        var padToken = new Option<string?>("--pad-token") { Description = "clip only: the tokenizer's pad_token, <|endoftext|> (SD3's CLIP-L, the default) or ! (SD3's CLIP-G)." };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create; sd3 and vae go to its transformer/ or vae/ subfolder (config.json and diffusion_pytorch_model.safetensors); clip and t5 fill it in the transformers layout (config.json, model.safetensors and a tiny tokenizer).", Required = true };
+        var command = new Command("init", "Write a randomly initialised model in the diffusers or transformers layout.") { architecture, config, seed, dtype, shards, padToken, output };
         command.SetAction((parse, ct) => CommandAction.Run(() =>
         {
             var arch = parse.GetRequiredValue(architecture);
+            if (parse.GetValue(padToken) is not null && arch != TextEncoderInit.Clip)
+                throw new StageException("SOAR1003", "--pad-token: sets the CLIP tokenizer's pad_token; it applies to --architecture clip only");
+            if (arch is TextEncoderInit.Clip or TextEncoderInit.T5)
+                return TextEncoderInit.Run(arch, parse.GetValue(config)?.FullName, parse.GetValue(seed), Dtype(parse.GetRequiredValue(dtype)), MaxShardBytes(parse.GetValue(shards)),
+                    parse.GetValue(padToken), parse.GetRequiredValue(output));
+            var configFile = parse.GetValue(config)?.FullName
+                ?? throw new StageException("SOAR1003", $"--config: --architecture {arch} needs a config.json (diffusers' keys of the model to create)");
             if (arch == VaeArchitecture && parse.GetValue(shards) != 0)
                 throw new StageException("SOAR1003", "--max-shard-mb: a VAE is written as one diffusion_pytorch_model.safetensors (as diffusers does at its size); leave it out");
-            if (arch == VaeArchitecture) return InitVae(parse.GetRequiredValue(config).FullName, parse.GetValue(seed), Dtype(parse.GetRequiredValue(dtype)), parse.GetRequiredValue(output));
-            if (arch != SD3Config.Name) throw new StageException("SOAR1003", $"--architecture {arch}: use '{SD3Config.Name}' or '{VaeArchitecture}' (the architectures with a diffusers layout)");
-            var configFile = parse.GetRequiredValue(config).FullName;
+            if (arch == VaeArchitecture) return InitVae(configFile, parse.GetValue(seed), Dtype(parse.GetRequiredValue(dtype)), parse.GetRequiredValue(output));
+            if (arch != SD3Config.Name) throw new StageException("SOAR1003", $"--architecture {arch}: use '{SD3Config.Name}', '{VaeArchitecture}', '{TextEncoderInit.Clip}' or '{TextEncoderInit.T5}'");
             var sd3 = DiffusersFolder.ReadConfigFile(configFile);
             var scalar = Dtype(parse.GetRequiredValue(dtype));
             var outDir = AdHocStage.PrepareOutput(parse.GetRequiredValue(output));
@@ -218,8 +227,37 @@ public static class ModelCommand
         return command;
     }
 
+    private static Command EncodeText()
+    {
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "A diffusers pipeline folder (model_index.json: text_encoder, text_encoder_2, optional text_encoder_3 and their tokenizers) or one CLIP or T5 encoder folder in the transformers layout.", Required = true };
+        var prompt = new Option<string[]>("--prompt", "-p") { Description = "A prompt; repeat for a batch.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var maxLength = new Option<int?>("--max-length") { Description = "T5's max_sequence_length for a pipeline or a T5 folder (default 256); the sequence length for a CLIP folder (default its model_max_length, 77)." };
+        var negative = new Option<string?>("--negative-prompt") { Description = "Pipeline only: also write the guidance input (negative_encoder_hidden_states, negative_pooled_projections) for this prompt; diffusers uses \"\"." };
+        var clipSkip = new Option<int?>("--clip-skip") { Description = "Pipeline only: diffusers' clip_skip (CLIP states from hidden_states[-(clip_skip + 2)]; default the penultimate layer)." };
+        var tokenizer = new Option<DirectoryInfo?>("--tokenizer") { Description = "Encoder folder only: its tokenizer folder (default: the folder itself, or the pipeline's tokenizer*/ beside text_encoder*/)." };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The safetensors file to write; the token ids go beside it as <name>.tokens.json.", Required = true };
+        var command = new Command("encode-text", "Encode prompts with SD3's text encoders (or one CLIP or T5 encoder) and write the tensors and token ids.") { model, prompt, maxLength, negative, clipSkip, tokenizer, output };
+        command.SetAction((parse, ct) => CommandAction.Run(() =>
+        {
+            var outPath = parse.GetRequiredValue(output).FullName;
+            if (!outPath.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+                throw new StageException("SOAR1003", $"--out {outPath}: write a .safetensors file (the token ids go beside it as .tokens.json)");
+            if (parse.GetValue(maxLength) is < 1) throw new StageException("SOAR1003", $"--max-length {parse.GetValue(maxLength)}: must be positive");
+            if (parse.GetValue(clipSkip) is < 0) throw new StageException("SOAR1003", $"--clip-skip {parse.GetValue(clipSkip)}: must be 0 or more");
+            try
+            {
+                TextEncoderFiles.EncodeText(parse.GetRequiredValue(model).FullName, parse.GetRequiredValue(prompt), outPath, parse.GetValue(maxLength),
+                    parse.GetValue(negative), parse.GetValue(clipSkip), parse.GetValue(tokenizer)?.FullName);
+            }
+            catch (ArgumentException e) { throw new StageException("SOAR1003", e.Message); }
+            Console.WriteLine($"embeddings written to {outPath}, token ids to {TextEncoderFiles.TokensPath(outPath)}");
+            return 0;
+        }, ct));
+        return command;
+    }
+
     /// <summary>Writes through <paramref name="write"/> into a temp folder renamed to <paramref name="outDir"/> when complete.</summary>
-    private static void WriteAtomically(string outDir, Action<string> write)
+    internal static void WriteAtomically(string outDir, Action<string> write)
     {
         var temp = $"{outDir}.tmp-{Guid.NewGuid().ToString("N")[..8]}";
         try
@@ -234,7 +272,7 @@ public static class ModelCommand
         }
     }
 
-    private static long MaxShardBytes(long maxShardMb) => maxShardMb >= 0 ? maxShardMb * 1_000_000
+    internal static long MaxShardBytes(long maxShardMb) => maxShardMb >= 0 ? maxShardMb * 1_000_000
         : throw new StageException("SOAR1003", $"--max-shard-mb {maxShardMb}: must be 0 (one file) or positive");
 
     /// <summary>Writes into a temp folder renamed to <paramref name="outDir"/> when complete.</summary>
@@ -249,7 +287,7 @@ public static class ModelCommand
         _ => throw new StageException("SOAR1003", $"--dtype {name}: use fp32, fp16 or bf16"),
     };
 
-    private static string Mb(double bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.#} MB");
+    internal static string Mb(double bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.#} MB");
 
     private static void PrintEstimate(SD3Config config)
     {

@@ -40,12 +40,7 @@ public static class DiffusersFolder
     /// <summary>A diffusers config.json of SD3Transformer2DModel at any path (<see cref="SD3Config.FromDiffusersJson"/>).</summary>
     public static SD3Config ReadConfigFile(string path, SD3Config? template = null)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"no config file {path}", path);
-        JsonNode? node;
-        try { node = JsonNode.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
-        if (node is not JsonObject json) throw new InvalidDataException($"{path}: expected a JSON object");
-        return SD3Config.FromDiffusersJson(json, path, template);
+        return SD3Config.FromDiffusersJson(ConfigJson.ReadObject(path), path, template);
     }
 
     /// <summary>A transformer built from the folder's config.json with its weights (any float dtype, converted to float32).</summary>
@@ -66,14 +61,18 @@ public static class DiffusersFolder
         SD3Weights.CopyInto(module, tensors, source);
     }
 
-    /// <summary>Every tensor of the folder's weights and the name of what they were read from.</summary>
-    public static (Dictionary<string, Tensor> Tensors, string Source) ReadWeights(string dir)
+    /// <summary>
+    /// Every tensor of the folder's weights and the name of what they were read from: <paramref name="weightsFile"/>,
+    /// or the shards <paramref name="indexFile"/> lists (transformers names them model.safetensors and
+    /// model.safetensors.index.json).
+    /// </summary>
+    public static (Dictionary<string, Tensor> Tensors, string Source) ReadWeights(string dir, string weightsFile = WeightsFile, string indexFile = IndexFile)
     {
-        var index = Path.Combine(dir, IndexFile);
+        var index = Path.Combine(dir, indexFile);
         if (!File.Exists(index))
         {
-            var single = Path.Combine(dir, WeightsFile);
-            if (!File.Exists(single)) throw new FileNotFoundException($"{dir} has neither {WeightsFile} nor {IndexFile}", single);
+            var single = Path.Combine(dir, weightsFile);
+            if (!File.Exists(single)) throw new FileNotFoundException($"{dir} has neither {weightsFile} nor {indexFile}", single);
             return (SafeTensorsFile.Load(single).Tensors, single);
         }
         var map = ReadIndex(index);
@@ -85,7 +84,7 @@ public static class DiffusersFolder
             foreach (var (name, t) in loaded)
             {
                 if (!map.TryGetValue(name, out var listed) || listed != shard)
-                    throw new InvalidDataException($"{shardPath}: holds tensor '{name}', which {IndexFile} {(listed is null ? "does not list" : $"places in {listed}")}");
+                    throw new InvalidDataException($"{shardPath}: holds tensor '{name}', which {indexFile} {(listed is null ? "does not list" : $"places in {listed}")}");
                 tensors[name] = t;
             }
         }
@@ -124,17 +123,31 @@ public static class DiffusersFolder
     /// </summary>
     public static void Save(string dir, SD3Transformer2DModel model, ScalarType dtype = ScalarType.Float32, long maxShardBytes = 0)
     {
+        using var scope = NewDisposeScope();
+        SaveWeights(dir, SD3Weights.BaseState(model), dtype, maxShardBytes);
+        WriteText(Path.Combine(dir, ConfigFile), model.Config.ToDiffusersJson());
+    }
+
+    /// <summary>
+    /// Writes <paramref name="weights"/> in <paramref name="dtype"/> (float32, float16 or bfloat16) as
+    /// <paramref name="weightsFile"/>, or as shards of at most <paramref name="maxShardBytes"/> (0: one file) named
+    /// {stem}-0000i-of-0000n.safetensors with <paramref name="indexFile"/>. Weight files of the other layout are removed.
+    /// </summary>
+    public static void SaveWeights(string dir, IReadOnlyDictionary<string, Tensor> weights, ScalarType dtype, long maxShardBytes = 0,
+        string weightsFile = WeightsFile, string indexFile = IndexFile)
+    {
         if (dtype is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16))
             throw new ArgumentException($"weights are saved as float32, float16 or bfloat16, not {dtype}", nameof(dtype));
         Directory.CreateDirectory(dir);
         using var scope = NewDisposeScope();
-        var state = SD3Weights.BaseState(model).ToDictionary(kv => kv.Key, kv => kv.Value.detach().to(dtype), StringComparer.Ordinal);
+        var stem = weightsFile[..^".safetensors".Length];
+        var state = weights.ToDictionary(kv => kv.Key, kv => kv.Value.detach().to(dtype), StringComparer.Ordinal);
         var shards = Split(state, maxShardBytes);
         var written = new HashSet<string>(StringComparer.Ordinal);
         if (shards.Count == 1)
         {
-            SafeTensorsFile.Save(Path.Combine(dir, WeightsFile), state, FormatMetadata);
-            written.Add(WeightsFile);
+            SafeTensorsFile.Save(Path.Combine(dir, weightsFile), state, FormatMetadata);
+            written.Add(weightsFile);
         }
         else
         {
@@ -142,7 +155,7 @@ public static class DiffusersFolder
             long total = 0;
             for (int i = 0; i < shards.Count; i++)
             {
-                var file = $"diffusion_pytorch_model-{i + 1:D5}-of-{shards.Count:D5}.safetensors";
+                var file = $"{stem}-{i + 1:D5}-of-{shards.Count:D5}.safetensors";
                 SafeTensorsFile.Save(Path.Combine(dir, file), shards[i], FormatMetadata);
                 written.Add(file);
                 foreach (var (name, t) in shards[i]) { weightMap[name] = file; total += Bytes(t); }
@@ -152,12 +165,11 @@ public static class DiffusersFolder
                 ["metadata"] = new JsonObject { ["total_size"] = total },
                 ["weight_map"] = new JsonObject(weightMap.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             };
-            WriteText(Path.Combine(dir, IndexFile), index.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 2 }) + "\n");
-            written.Add(IndexFile);
+            WriteText(Path.Combine(dir, indexFile), index.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 2 }) + "\n");
+            written.Add(indexFile);
         }
-        foreach (var stale in Directory.EnumerateFiles(dir, "diffusion_pytorch_model*.safetensors*").Select(Path.GetFileName))
+        foreach (var stale in Directory.EnumerateFiles(dir, $"{stem}*.safetensors*").Select(Path.GetFileName))
             if (!written.Contains(stale!)) File.Delete(Path.Combine(dir, stale!));
-        WriteText(Path.Combine(dir, ConfigFile), model.Config.ToDiffusersJson());
     }
 
     /// <summary>Greedy split in state-dict order, a new shard when the next tensor would pass the limit.</summary>

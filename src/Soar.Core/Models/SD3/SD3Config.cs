@@ -82,14 +82,11 @@ public sealed record SD3Config : ModelConfig
     /// </summary>
     public static SD3Config FromDiffusersJson(JsonObject json, string source, SD3Config? template = null)
     {
-        var unknown = json.Select(kv => kv.Key).Where(k => !k.StartsWith('_') && !DiffusersKeys.Contains(k)).ToList();
-        if (unknown.Count > 0)
-            throw new InvalidDataException($"{source}: unknown {DiffusersClassName} config key{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(k => $"\"{k}\""))}; " +
-                $"this tool reads {string.Join(", ", DiffusersKeys)} (a newer diffusers option, or a config of another model class?)");
+        ConfigJson.RejectUnknownKeys(json, source, DiffusersClassName, DiffusersKeys, k => k.StartsWith('_'), "diffusers");
         if (json["_class_name"] is { } cls && cls.GetValueKind() == JsonValueKind.String && cls.GetValue<string>() != DiffusersClassName)
             throw new InvalidDataException($"{source}: \"_class_name\" is \"{cls.GetValue<string>()}\", not {DiffusersClassName}; point at the transformer folder of an SD3 / SD3.5 model");
         var c = template ?? new SD3Config();
-        int Int(string key, int fallback) => Read(json, key, source, n => n.GetValue<int>(), fallback, "an integer");
+        int Int(string key, int fallback) => ConfigJson.Read(json, key, source, n => n.GetValue<int>(), fallback, "an integer");
         int? NullableInt(string key, int? fallback) => json.ContainsKey(key) && json[key] is null ? null : Int(key, fallback ?? 0);
         c = c with
         {
@@ -104,8 +101,8 @@ public sealed record SD3Config : ModelConfig
             PooledProjectionDim = Int("pooled_projection_dim", 2048),
             OutChannels = NullableInt("out_channels", 16),
             PosEmbedMaxSize = NullableInt("pos_embed_max_size", 96),
-            DualAttentionLayers = Read(json, "dual_attention_layers", source, n => n.AsArray().Select(e => e!.GetValue<int>()).ToArray(), Array.Empty<int>(), "a list of layer indices"),
-            QkNorm = json["qk_norm"] is null ? null : Read<string?>(json, "qk_norm", source, n => n.GetValue<string>(), null, "null or a string"),
+            DualAttentionLayers = ConfigJson.Read(json, "dual_attention_layers", source, n => n.AsArray().Select(e => e!.GetValue<int>()).ToArray(), Array.Empty<int>(), "a list of layer indices"),
+            QkNorm = json["qk_norm"] is null ? null : ConfigJson.Read<string?>(json, "qk_norm", source, n => n.GetValue<string>(), null, "null or a string"),
         };
         c.CheckLimits(source);
         try { c.ValidateTransformer(); }
@@ -136,16 +133,6 @@ public sealed record SD3Config : ModelConfig
         };
         var json = new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, kv.Value)));
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 2 }) + "\n";
-    }
-
-    private static T Read<T>(JsonObject json, string key, string source, Func<JsonNode, T> get, T fallback, string what)
-    {
-        if (!json.TryGetPropertyValue(key, out var node)) return fallback;
-        try { return node is null ? throw new FormatException("null") : get(node); }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or NullReferenceException)
-        {
-            throw new InvalidDataException($"{source}: \"{key}\" is {node?.ToJsonString() ?? "null"}, expected {what}");
-        }
     }
 
     /// <summary>Parameters (with the fixed position table) and the activations one training image keeps, before allocating.</summary>

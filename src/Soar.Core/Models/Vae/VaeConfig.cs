@@ -81,12 +81,7 @@ public sealed record VaeConfig
     /// <summary>A diffusers vae/config.json at any path (<see cref="FromDiffusersJson"/>).</summary>
     public static VaeConfig ReadFile(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"no config file {path}", path);
-        JsonNode? node;
-        try { node = JsonNode.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
-        if (node is not JsonObject json) throw new InvalidDataException($"{path}: expected a JSON object");
-        return FromDiffusersJson(json, path);
+        return FromDiffusersJson(ConfigJson.ReadObject(path), path);
     }
 
     /// <summary>
@@ -96,21 +91,18 @@ public sealed record VaeConfig
     /// </summary>
     public static VaeConfig FromDiffusersJson(JsonObject json, string source)
     {
-        var unknown = json.Select(kv => kv.Key).Where(k => !k.StartsWith('_') && !DiffusersKeys.Contains(k)).ToList();
-        if (unknown.Count > 0)
-            throw new InvalidDataException($"{source}: unknown {DiffusersClassName} config key{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(k => $"\"{k}\""))}; " +
-                $"this tool reads {string.Join(", ", DiffusersKeys)} (a newer diffusers option, or a config of another model class?)");
+        ConfigJson.RejectUnknownKeys(json, source, DiffusersClassName, DiffusersKeys, k => k.StartsWith('_'), "diffusers");
         if (json["_class_name"] is { } cls && cls.GetValueKind() == JsonValueKind.String && cls.GetValue<string>() != DiffusersClassName)
             throw new InvalidDataException($"{source}: \"_class_name\" is \"{cls.GetValue<string>()}\", not {DiffusersClassName}; point at the vae/ folder of a diffusers pipeline");
         var d = new VaeConfig();
-        int Int(string key, int fallback) => Read(json, key, source, n => n.GetValue<int>(), fallback, "an integer");
-        bool Bool(string key, bool fallback) => Read(json, key, source, n => n.GetValue<bool>(), fallback, "true or false");
-        double Double(string key, double fallback) => Read(json, key, source, n => n.GetValue<double>(), fallback, "a number");
+        int Int(string key, int fallback) => ConfigJson.Read(json, key, source, n => n.GetValue<int>(), fallback, "an integer");
+        bool Bool(string key, bool fallback) => ConfigJson.Read(json, key, source, n => n.GetValue<bool>(), fallback, "true or false");
+        double Double(string key, double fallback) => ConfigJson.Read(json, key, source, n => n.GetValue<double>(), fallback, "a number");
         double? NullableDouble(string key, double? fallback) => !json.ContainsKey(key) ? fallback : json[key] is null ? null : Double(key, 0);
         IReadOnlyList<T>? NullableList<T>(string key, IReadOnlyList<T>? fallback, string what) =>
-            json.ContainsKey(key) && json[key] is null ? null : Read(json, key, source, n => (IReadOnlyList<T>?)n.AsArray().Select(e => e!.GetValue<T>()).ToArray(), fallback, what);
+            json.ContainsKey(key) && json[key] is null ? null : ConfigJson.Read(json, key, source, n => (IReadOnlyList<T>?)n.AsArray().Select(e => e!.GetValue<T>()).ToArray(), fallback, what);
         IReadOnlyList<T> List<T>(string key, IReadOnlyList<T> fallback, string what) =>
-            Read(json, key, source, n => (IReadOnlyList<T>)n.AsArray().Select(e => e!.GetValue<T>()).ToArray(), fallback, what);
+            ConfigJson.Read(json, key, source, n => (IReadOnlyList<T>)n.AsArray().Select(e => e!.GetValue<T>()).ToArray(), fallback, what);
         var c = new VaeConfig
         {
             InChannels = Int("in_channels", d.InChannels),
@@ -119,10 +111,10 @@ public sealed record VaeConfig
             UpBlockTypes = List("up_block_types", d.UpBlockTypes, "a list of block type names"),
             BlockOutChannels = List("block_out_channels", d.BlockOutChannels, "a list of integers"),
             LayersPerBlock = Int("layers_per_block", d.LayersPerBlock),
-            ActivationFunction = Read(json, "act_fn", source, n => n.GetValue<string>(), d.ActivationFunction, "a string"),
+            ActivationFunction = ConfigJson.Read(json, "act_fn", source, n => n.GetValue<string>(), d.ActivationFunction, "a string"),
             LatentChannels = Int("latent_channels", d.LatentChannels),
             NormNumGroups = Int("norm_num_groups", d.NormNumGroups),
-            SampleSize = Read(json, "sample_size", source, SampleSizeOf, d.SampleSize, "an integer or a list of two equal integers"),
+            SampleSize = ConfigJson.Read(json, "sample_size", source, SampleSizeOf, d.SampleSize, "an integer or a list of two equal integers"),
             ScalingFactor = Double("scaling_factor", d.ScalingFactor),
             ShiftFactor = NullableDouble("shift_factor", d.ShiftFactor),
             LatentsMean = NullableList("latents_mean", d.LatentsMean, "null or a list of numbers"),
@@ -197,15 +189,5 @@ public sealed record VaeConfig
         if (ShiftFactor is { } s && !double.IsFinite(s))
             throw new ArgumentException($"shift_factor {s.ToString(CultureInfo.InvariantCulture)} must be a finite number or null");
         if (SampleSize < 1) throw new ArgumentException($"sample_size {SampleSize} must be positive");
-    }
-
-    private static T Read<T>(JsonObject json, string key, string source, Func<JsonNode, T> get, T fallback, string what)
-    {
-        if (!json.TryGetPropertyValue(key, out var node)) return fallback;
-        try { return node is null ? throw new FormatException("null") : get(node); }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or NullReferenceException)
-        {
-            throw new InvalidDataException($"{source}: \"{key}\" is {node?.ToJsonString() ?? "null"}, expected {what}");
-        }
     }
 }
