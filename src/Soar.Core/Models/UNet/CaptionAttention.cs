@@ -21,7 +21,7 @@ public sealed class CaptionAttention : Module<Tensor, Tensor, Tensor, Tensor>
     public CaptionAttention(int channels, int textDim, int heads) : base(nameof(CaptionAttention))
     {
         _heads = heads;
-        norm = new GroupNorm(UNetConfig.Groups, channels);
+        norm = GroupNorms.Create(UNetConfig.Groups, channels, UNetConfig.NormEps);
         q = Linear(channels, channels);
         kv = Linear(channels, 2 * channels);
         text_kv = Linear(textDim, 2 * channels);

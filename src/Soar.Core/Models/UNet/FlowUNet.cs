@@ -52,7 +52,7 @@ public sealed class FlowUNet : VelocityModel
             .Select(i => Level((i == levels - 1 ? bottom : config.ChannelsAt(i)) + config.ChannelsAt(i), config.ChannelsAt(i), i)).ToArray());
         upsample = new ModuleList<Conv2d>(Enumerable.Range(1, levels - 1).Select(k => levels - 1 - k)
             .Select(i => Conv2d(config.ChannelsAt(i + 1), config.ChannelsAt(i), 3, padding: 1)).ToArray());
-        out_norm = new GroupNorm(UNetConfig.Groups, config.ChannelsAt(0));
+        out_norm = GroupNorms.Create(UNetConfig.Groups, config.ChannelsAt(0), UNetConfig.NormEps);
         out_conv = Conv2d(config.ChannelsAt(0), config.Channels, 3, padding: 1);
         RegisterComponents();
         using (no_grad())

@@ -20,10 +20,10 @@ public sealed class ResBlock : Module<Tensor, Tensor, Tensor>
 
     public ResBlock(int inChannels, int outChannels, int conditionDim) : base(nameof(ResBlock))
     {
-        norm1 = new GroupNorm(UNetConfig.Groups, inChannels);
+        norm1 = GroupNorms.Create(UNetConfig.Groups, inChannels, UNetConfig.NormEps);
         conv1 = Conv2d(inChannels, outChannels, 3, padding: 1);
         modulation = Linear(conditionDim, 2 * outChannels);
-        norm2 = new GroupNorm(UNetConfig.Groups, outChannels);
+        norm2 = GroupNorms.Create(UNetConfig.Groups, outChannels, UNetConfig.NormEps);
         conv2 = Conv2d(outChannels, outChannels, 3, padding: 1);
         if (inChannels != outChannels) skip = Conv2d(inChannels, outChannels, 1);
         RegisterComponents();

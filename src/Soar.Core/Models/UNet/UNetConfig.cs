@@ -6,6 +6,9 @@ namespace Soar.Core.Models.UNet;
 public sealed record UNetConfig : ModelConfig
 {
     public const string Name = "unet";
+    /// <summary>GroupNorm epsilon (PyTorch's default).</summary>
+    public const double NormEps = 1e-5;
+
     /// <summary>GroupNorm groups of every block (channel counts must divide by it).</summary>
     public const int Groups = 8;
 

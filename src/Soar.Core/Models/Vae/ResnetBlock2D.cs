@@ -19,9 +19,9 @@ public sealed class ResnetBlock2D : Module<Tensor, Tensor>
     public ResnetBlock2D(int inChannels, int outChannels, int groups) : base(nameof(ResnetBlock2D))
     {
         // Created in diffusers' order so that one seed gives the same initial weights.
-        norm1 = GroupNorms.Create(groups, inChannels);
+        norm1 = GroupNorms.Create(groups, inChannels, VaeConfig.NormEps);
         conv1 = Conv2d(inChannels, outChannels, 3, padding: 1);
-        norm2 = GroupNorms.Create(groups, outChannels);
+        norm2 = GroupNorms.Create(groups, outChannels, VaeConfig.NormEps);
         conv2 = Conv2d(outChannels, outChannels, 3, padding: 1);
         if (inChannels != outChannels) conv_shortcut = Conv2d(inChannels, outChannels, 1);
         RegisterComponents();

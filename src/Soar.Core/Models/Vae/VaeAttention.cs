@@ -19,7 +19,7 @@ public sealed class VaeAttention : Module<Tensor, Tensor>
 
     public VaeAttention(int channels, int groups) : base(nameof(VaeAttention))
     {
-        group_norm = GroupNorms.Create(groups, channels);
+        group_norm = GroupNorms.Create(groups, channels, VaeConfig.NormEps);
         to_q = Linear(channels, channels);
         to_k = Linear(channels, channels);
         to_v = Linear(channels, channels);

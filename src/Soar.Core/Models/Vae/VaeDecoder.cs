@@ -26,7 +26,7 @@ public sealed class VaeDecoder : Module<Tensor, Tensor>
         up_blocks = new ModuleList<UpDecoderBlock2D>(Enumerable.Range(0, reversed.Length)
             .Select(i => new UpDecoderBlock2D(i == 0 ? reversed[0] : reversed[i - 1], reversed[i], config.LayersPerBlock + 1, groups, addUpsample: i < reversed.Length - 1))
             .ToArray());
-        conv_norm_out = GroupNorms.Create(groups, reversed[^1]);
+        conv_norm_out = GroupNorms.Create(groups, reversed[^1], VaeConfig.NormEps);
         conv_out = Conv2d(reversed[^1], config.OutChannels, 3, padding: 1);
         RegisterComponents();
     }

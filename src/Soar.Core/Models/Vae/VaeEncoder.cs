@@ -25,7 +25,7 @@ public sealed class VaeEncoder : Module<Tensor, Tensor>
             .Select(i => new DownEncoderBlock2D(i == 0 ? widths[0] : widths[i - 1], widths[i], config.LayersPerBlock, groups, addDownsample: i < widths.Count - 1))
             .ToArray());
         mid_block = new UNetMidBlock2D(widths[^1], groups, config.MidBlockAddAttention);
-        conv_norm_out = GroupNorms.Create(groups, widths[^1]);
+        conv_norm_out = GroupNorms.Create(groups, widths[^1], VaeConfig.NormEps);
         conv_out = Conv2d(widths[^1], 2 * config.LatentChannels, 3, padding: 1);
         RegisterComponents();
     }
