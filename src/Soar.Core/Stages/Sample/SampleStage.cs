@@ -35,6 +35,7 @@ public sealed class SampleStage : IStage
         double cfg = context.Double("Cfg");
         long seed = context.Long("Seed");
         var captions = Enumerable.Range(0, count).Select(i => prompts[i % prompts.Count]).ToList();
+        model.PreparePrompts(prompts, context.Log.Info);
         context.Log.Info($"sampling {count} images from '{modelInput.Name}' ({steps} Euler steps on the {context.String("Schedule")} schedule, CFG {cfg}, seed {seed}, {threads} threads)");
 
         var images = new List<RgbImage>();
@@ -50,7 +51,7 @@ public sealed class SampleStage : IStage
             var ids = Encode(model, batchCaptions, device);
             var x = EulerSampler.Sample(model.Network, noise, ids, model.EmptyCaptionIds(), steps, cfg, context.String("Schedule"), cancellationToken: cancellationToken,
                 precision: PrecisionNames.Parse(context.String("Precision")));
-            images.AddRange(TrainingSet.ToImages(x));
+            images.AddRange(model.ToImages(x));
             var elapsed = DateTime.UtcNow - started;
             context.Log.Progress(start + n, count, new Dictionary<string, double> { ["images_per_s"] = (start + n) / elapsed.TotalSeconds },
                 TimeSpan.FromSeconds(elapsed.TotalSeconds / (start + n) * (count - start - n)));
@@ -75,16 +76,7 @@ public sealed class SampleStage : IStage
         return cat(rows, 0).to(device);
     }
 
-    public static Tensor Encode(TrainedModel model, IReadOnlyList<string> captions, Device device)
-    {
-        var flat = new List<long>();
-        foreach (var c in captions)
-        {
-            if (!model.Tokenizer.TryEncode(c, out var ids, out var error)) throw new StageException("SOAR2201", error!);
-            flat.AddRange(ids.Select(i => (long)i));
-        }
-        return tensor(flat.ToArray(), device: device).view(captions.Count, model.Tokenizer.MaxTokens);
-    }
+    public static Tensor Encode(TrainedModel model, IReadOnlyList<string> captions, Device device) => model.CaptionIds(captions, device);
 
     /// <summary>
     /// The Prompts parameter: auto = the world's held-out set, or on custom data the validation captions of the
