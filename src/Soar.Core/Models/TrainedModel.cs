@@ -28,6 +28,8 @@ public sealed class TrainedModel : IDisposable
     public CaptionTokenizer Tokenizer { get; }
     public JsonObject Config { get; }
     public string? World => Config["dataset"]?["world"]?.GetValue<string>();
+    /// <summary>The side of the images it draws, in pixels (an sd3-pipeline model's latents are smaller by its VAE's factor).</summary>
+    public int ImageSize => Network.Config is SD3PipelineConfig pipeline ? pipeline.PixelSize : Network.Config.ImageSize;
 
     public TrainedModel(VelocityModel network, CaptionTokenizer tokenizer, JsonObject config)
     {

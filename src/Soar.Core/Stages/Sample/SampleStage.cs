@@ -27,6 +27,8 @@ public sealed class SampleStage : IStage
         int threads = ComputeDevice.ConfigureThreads(0);
         var modelInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => TrainedModel.IsCheckpoint(i.Dir)))
             ?? context.RequireInput(i => TrainedModel.IsCheckpoint(i.Dir), "a trained model (an sft or soar stage, a checkpoint folder, or ModelPackage=\"Id/Version\" with PackageSource)");
+        if (modelInput.Kind == Packaging.ModelPackageInput.PipelineKind)
+            throw new StageException("SOAR2203", $"stage '{context.Name}': sampling a diffusers pipeline folder itself ('{modelInput.Name}') is not supported yet; sample a model stage trained from it (sft or soar upstream)");
         using var model = TrainedModel.Load(modelInput.Dir, device, context.Bool("UseEma"));
         var datasetInput = context.FindInput(i => File.Exists(Path.Combine(i.Dir, Curate.CurateStage.ManifestFileName)));
         var (prompts, described) = ResolvePrompts(context.String("Prompts"), model, datasetInput, context.Name);
