@@ -11,7 +11,8 @@ namespace Soar.Pipeline.EndToEnd.Tests;
 [Collection(BuildCollection.Name)]
 public sealed class DiffusersPipelineTests(ToolingFixture tooling)
 {
-    [Fact]
+    // 30-45 s on 2 shared cores: five stage workers, then two more builds.
+    [Fact, Trait("Category", "Slow")]
     public void A_tiny_pipeline_folder_is_encoded_once_post_trained_sampled_and_packaged()
     {
         Assert.NotNull(tooling.SoarDll);

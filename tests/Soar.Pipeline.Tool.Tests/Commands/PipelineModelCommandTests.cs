@@ -11,19 +11,7 @@ public sealed class PipelineModelCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static (int Exit, string Output, string Error) Soar(params string[] args)
-    {
-        var (previousOut, previousError) = (Console.Out, Console.Error);
-        var (output, error) = (new StringWriter(), new StringWriter());
-        Console.SetOut(output);
-        Console.SetError(error);
-        try { return (SoarCommandLine.Create(null!).Parse(args).Invoke(), output.ToString(), error.ToString()); }
-        finally
-        {
-            Console.SetOut(previousOut);
-            Console.SetError(previousError);
-        }
-    }
+    private static (int Exit, string Output, string Error) Soar(params string[] args) => ToolRun.Soar(args);
 
     [Fact]
     public void Init_writes_a_seeded_pipeline_that_encode_and_decode_commands_accept()
