@@ -118,7 +118,7 @@ public sealed class CurationPipeline
             return new Prepared { Drop = new RowDrop(row.Source, DropReason.CaptionFilter, $"{row.Source}: {captionRule}") };
         if (ImageRules?.Reject(original.Width, original.Height) is { } imageRule)
             return new Prepared { Drop = new RowDrop(row.Source, DropReason.ImageFilter, $"{row.Source}: {imageRule}") };
-        var square = SquareFitting.Apply(original, ImageSize, Fit);
+        var square = SquareFitting.Apply(original, ImageSize, Fit, row.Source);
         return new Prepared
         {
             Caption = row.Caption,

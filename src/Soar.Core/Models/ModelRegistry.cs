@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Soar.Core.Models.DiT;
 using Soar.Core.Models.Lora;
+using Soar.Core.Models.Pipeline;
 using Soar.Core.Models.SD3;
 using Soar.Core.Models.UNet;
 
@@ -21,6 +22,8 @@ public static class ModelRegistry
         new(DiTConfig.Name, typeof(DiTConfig), c => new FlowDiT((DiTConfig)c), DiTConfig.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
         new(UNetConfig.Name, typeof(UNetConfig), c => new FlowUNet((UNetConfig)c), UNetConfig.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
         new(SD3Config.Name, typeof(SD3Config), c => new SD3FlowModel((SD3Config)c), SD3Config.Presets.ToDictionary(kv => kv.Key, kv => (ModelConfig)kv.Value)),
+        // Built from a diffusers pipeline folder (TrainingStageRunner), never from a preset.
+        new(SD3PipelineConfig.Name, typeof(SD3PipelineConfig), c => new SD3PipelineModel((SD3PipelineConfig)c), new Dictionary<string, ModelConfig>()),
     ];
 
     public static IReadOnlyList<string> Architectures { get; } = Entries.Select(e => e.Name).ToArray();

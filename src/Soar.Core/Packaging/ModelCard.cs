@@ -21,7 +21,9 @@ public static class ModelCard
             foreach (var (key, value) in model)
                 text.Append("- ").Append(key).Append(": ").Append(value is JsonValue v && v.TryGetValue<string>(out var word) ? word : value?.ToJsonString()).Append('\n');
         var tokenizerKind = config["tokenizer"]?["kind"]?.GetValue<string>() ?? "word";
-        text.Append("- caption vocabulary: ").Append((config["tokenizer"]?["vocabulary"] as JsonArray)?.Count ?? 0).Append(' ')
+        if (config["tokenizer"] is null && config["model"]?["architecture"]?.GetValue<string>() == Models.Pipeline.SD3PipelineConfig.Name)
+            text.Append("- captions and images: encoded by the VAE and text encoders of the diffusers pipeline folder named above (not in this package)\n");
+        else text.Append("- caption vocabulary: ").Append((config["tokenizer"]?["vocabulary"] as JsonArray)?.Count ?? 0).Append(' ')
             .Append(tokenizerKind == "subword" ? "subword tokens (open vocabulary: any caption encodes)" : "words").Append('\n');
         // "custom" is how curate names user data; only the built-in worlds are worlds.
         if (world is not null && WorldCatalog.TryGet(world, out _)) text.Append("- training data: built-in world `").Append(world).Append("`\n");

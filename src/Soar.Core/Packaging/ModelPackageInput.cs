@@ -22,8 +22,9 @@ public static class ModelPackageInput
         if (text.Length == 0) return upstream;
         if (upstream is not null)
             throw new StageException("SOAR2633", $"stage '{context.Name}': it has an upstream model '{upstream.Name}' and {PackageParameter}={text}; keep one of them");
-        var reference = ModelPackageReference.Parse(text, $"stage '{context.Name}': {PackageParameter}");
         var projectDir = context.Spec.ProjectPath is { } project ? Path.GetDirectoryName(Path.GetFullPath(project)) : null;
+        if (PipelineFolder(context, text, projectDir ?? Environment.CurrentDirectory) is { } pipeline) return pipeline;
+        var reference = ModelPackageReference.Parse(text, $"stage '{context.Name}': {PackageParameter}");
         var workingDir = projectDir ?? Environment.CurrentDirectory;
         var source = context.String(SourceParameter);
         var feed = source.Length > 0 ? ModelFeed.Resolve(source, workingDir) : FirstFeedWith(reference, workingDir, context.Name);
@@ -34,6 +35,25 @@ public static class ModelPackageInput
         if (projectDir is not null) PackageLockFile.Enforce(projectDir, restored);
         context.Log.Info($"model package {reference.Id} {reference.Version} from {feed.Source.Source}: verified, content hash {restored.ContentHash} (recomputed from its files), {restored.Signature}");
         return new StageInput { Name = $"{reference.Id}/{reference.Version}", Kind = "package", Dir = restored.ModelDir };
+    }
+
+    /// <summary>Kind of the input a diffusers pipeline folder becomes.</summary>
+    public const string PipelineKind = "diffusers";
+
+    /// <summary>
+    /// ModelPackage naming a folder (relative to the project) instead of Id/Version: a diffusers pipeline, checked
+    /// (model_index.json and every folder it names); SOAR2634 says what is wrong. Null when the value names no folder.
+    /// </summary>
+    private static StageInput? PipelineFolder(StageContext context, string text, string baseDir)
+    {
+        var full = Path.GetFullPath(Path.Combine(baseDir, text));
+        if (!Directory.Exists(full)) return null;
+        try { Models.Pipeline.SD3PipelineFolder.Open(full); }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw new StageException("SOAR2634", $"stage '{context.Name}': {PackageParameter}=\"{text}\" (or <BaseModel>) names a folder that is not a usable diffusers pipeline: {e.Message}", e);
+        }
+        return new StageInput { Name = text, Kind = PipelineKind, Dir = full };
     }
 
     private static void CheckPin(StageContext context, ModelPackageReference reference, ExtractedModelPackage restored)

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Soar.Core.Training;
 
 /// <summary>
-/// A dataset held as tensors: images in [-1, 1] ([N, C, H, W]) and caption ids ([N, L]).
+/// A dataset held as tensors: images in [-1, 1] ([N, C, H, W]; or latents) and caption ids ([N, L]; or prompt rows).
 /// The built-in worlds are small enough to keep in memory; batches are index_select'ed.
 /// </summary>
 public sealed class TrainingSet : IDisposable
@@ -40,6 +40,15 @@ public sealed class TrainingSet : IDisposable
         }
         if (captions.Count == 0) throw new InvalidDataException("the training set is empty");
         return new TrainingSet(ToTensor(pixels, imageSize).to(device), ToIdTensor(ids).to(device), captions);
+    }
+
+    /// <summary>Ready tensors: e.g. an sd3-pipeline dataset's cached latents [N, C, h, w] and prompt rows [N, 1].</summary>
+    public static TrainingSet FromTensors(Tensor images, Tensor ids, IReadOnlyList<string> captions)
+    {
+        if (captions.Count == 0) throw new InvalidDataException("the training set is empty");
+        if (images.shape[0] != captions.Count || ids.shape[0] != captions.Count)
+            throw new ArgumentException($"{captions.Count} captions need {captions.Count} images and id rows, not {images.shape[0]} and {ids.shape[0]}");
+        return new TrainingSet(images, ids, captions);
     }
 
     /// <summary>HWC bytes -> [N, 3, H, W] floats in [-1, 1].</summary>

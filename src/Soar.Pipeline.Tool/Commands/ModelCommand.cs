@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Soar.Core.Models.Lora;
+using Soar.Core.Models.Pipeline;
 using Soar.Core.Models.SD3;
 using Soar.Core.Models.TextEncoders;
 using Soar.Core.Models.Vae;
@@ -37,17 +38,22 @@ public static class ModelCommand
 
     private static Command Init()
     {
-        var architecture = new Option<string>("--architecture") { Description = "The architecture to create: sd3 (SD3Transformer2DModel), vae (AutoencoderKL), clip (CLIPTextModelWithProjection) or t5 (T5EncoderModel).", Required = true };
+        var architecture = new Option<string>("--architecture") { Description = "The architecture to create: sd3 (SD3Transformer2DModel), vae (AutoencoderKL), clip (CLIPTextModelWithProjection), t5 (T5EncoderModel) or sd3-pipeline (a whole tiny SD3 diffusers pipeline folder: transformer, VAE, CLIP-L, CLIP-G, optional T5, tokenizers, scheduler, model_index.json).", Required = true };
+        var withT5 = new Option<bool>("--t5") { Description = "sd3-pipeline only: include text_encoder_3 (a tiny T5) and tokenizer_3; without it they are null, as a pipeline loaded with text_encoder_3=None." };
         var config = new Option<FileInfo?>("--config") { Description = "A diffusers config.json of SD3Transformer2DModel or AutoencoderKL, or a transformers config.json of CLIPTextModelWithProjection or T5EncoderModel (every key it has; unknown keys are an error). Required for sd3 and vae; clip and t5 default to a tiny model." };
         var seed = new Option<long>("--seed") { Description = "Seed of the random initialisation (PyTorch's default initialisation, as diffusers').", DefaultValueFactory = _ => 0L };
         var dtype = DtypeOption();
         var shards = ShardOption();
         var padToken = new Option<string?>("--pad-token") { Description = "clip only: the tokenizer's pad_token, <|endoftext|> (SD3's CLIP-L, the default) or ! (SD3's CLIP-G)." };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create; sd3 and vae go to its transformer/ or vae/ subfolder (config.json and diffusion_pytorch_model.safetensors); clip and t5 fill it in the transformers layout (config.json, model.safetensors and a tiny tokenizer).", Required = true };
-        var command = new Command("init", "Write a randomly initialised model in the diffusers or transformers layout.") { architecture, config, seed, dtype, shards, padToken, output };
+        var command = new Command("init", "Write a randomly initialised model in the diffusers or transformers layout.") { architecture, config, seed, dtype, shards, padToken, withT5, output };
         command.SetAction((parse, ct) => CommandAction.Run(() =>
         {
             var arch = parse.GetRequiredValue(architecture);
+            if (parse.GetValue(withT5) && arch != TinySD3Pipeline.Architecture)
+                throw new StageException("SOAR1003", $"--t5: adds T5 to a tiny pipeline; it applies to --architecture {TinySD3Pipeline.Architecture} only");
+            if (arch == TinySD3Pipeline.Architecture)
+                return InitPipeline(parse.GetValue(config), parse.GetValue(shards), parse.GetValue(seed), parse.GetValue(withT5), Dtype(parse.GetRequiredValue(dtype)), parse.GetRequiredValue(output));
             if (parse.GetValue(padToken) is not null && arch != TextEncoderInit.Clip)
                 throw new StageException("SOAR1003", "--pad-token: sets the CLIP tokenizer's pad_token; it applies to --architecture clip only");
             if (arch is TextEncoderInit.Clip or TextEncoderInit.T5)
@@ -148,15 +154,19 @@ public static class ModelCommand
             var scalar = Dtype(parse.GetRequiredValue(dtype));
             var outDir = AdHocStage.PrepareOutput(parse.GetRequiredValue(output));
             using var trained = Soar.Core.Models.TrainedModel.Load(parse.GetRequiredValue(model).FullName, CPU, parse.GetValue(ema));
-            if (trained.Network is not SD3FlowModel sd3)
-                throw new StageException("SOAR1003", $"--model {parse.GetRequiredValue(model).FullName}: a '{trained.Network.Config.Architecture}' model has no diffusers layout; only sd3 models export");
+            var transformer = trained.Network switch
+            {
+                SD3FlowModel sd3 => sd3.Transformer,
+                SD3PipelineModel pipeline => pipeline.Transformer,
+                _ => throw new StageException("SOAR1003", $"--model {parse.GetRequiredValue(model).FullName}: a '{trained.Network.Config.Architecture}' model has no diffusers layout; only sd3 and sd3-pipeline models export"),
+            };
             var lora = trained.Network.Config.Lora;
-            if (parse.GetValue(merge)) LoraAdapters.Merge(sd3.Transformer);
+            if (parse.GetValue(merge)) LoraAdapters.Merge(transformer);
             var temp = $"{outDir}.tmp-{Guid.NewGuid().ToString("N")[..8]}";
             try
             {
-                DiffusersFolder.Save(Path.Combine(temp, DiffusersFolder.Subfolder), sd3.Transformer, scalar, MaxShardBytes(parse.GetValue(shards)));
-                if (lora is not null && !parse.GetValue(merge)) LoraFile.Save(Path.Combine(temp, LoraFile.FileName), sd3.Transformer, LoraSettings.Parse(lora));
+                DiffusersFolder.Save(Path.Combine(temp, DiffusersFolder.Subfolder), transformer, scalar, MaxShardBytes(parse.GetValue(shards)));
+                if (lora is not null && !parse.GetValue(merge)) LoraFile.Save(Path.Combine(temp, LoraFile.FileName), transformer, LoraSettings.Parse(lora));
                 if (Directory.Exists(outDir)) Directory.Delete(outDir);
                 Directory.Move(temp, outDir);
             }
@@ -168,6 +178,20 @@ public static class ModelCommand
             return 0;
         }, ct));
         return command;
+    }
+
+    /// <summary>`--architecture sd3-pipeline`: the tiny pipeline folder of <see cref="TinySD3Pipeline"/>, written whole or not at all.</summary>
+    private static int InitPipeline(FileInfo? config, long shards, long seed, bool withT5, ScalarType dtype, DirectoryInfo output)
+    {
+        if (config is not null) throw new StageException("SOAR1003", $"--config: --architecture {TinySD3Pipeline.Architecture} writes a fixed tiny pipeline; leave --config out (init each component with its own --config for other sizes)");
+        if (shards != 0) throw new StageException("SOAR1003", $"--max-shard-mb: a tiny pipeline's weights are single files; leave it out");
+        var outDir = AdHocStage.PrepareOutput(output);
+        WriteAtomically(outDir, temp => TinySD3Pipeline.Write(temp, seed, withT5, dtype));
+        var folder = SD3PipelineFolder.Open(outDir);
+        foreach (var component in new[] { folder.TransformerDir, folder.VaeDir, folder.ClipLDir, folder.ClipGDir, folder.T5Dir }.OfType<string>())
+            Console.WriteLine(SD3PipelineFolder.Estimate(component));
+        Console.WriteLine($"tiny SD3 pipeline ({(withT5 ? "with" : "without")} T5, {TinySD3Pipeline.ImageSize} x {TinySD3Pipeline.ImageSize} images) written to {outDir}");
+        return 0;
     }
 
     /// <summary>`--architecture vae`: diffusers' AutoencoderKL, written to the output's vae/ subfolder.</summary>

@@ -56,4 +56,27 @@ public class BaseModelBindingTests
         BaseModelBinding.Apply([Stage("tune", "sft")], [new("A", "", "")], Catalog, "p.soarproj", errors);
         Assert.Contains("needs a Version", Assert.Single(errors).Message);
     }
+
+    [Fact]
+    public void A_diffusers_pipeline_folder_binds_model_stages_and_the_curate_stage_that_encodes_for_it()
+    {
+        using var temp = new TempFolder();
+        var project = Path.Combine(temp.Path, "p.soarproj");
+        Directory.CreateDirectory(Path.Combine(temp.Path, "sd3"));
+        File.WriteAllText(Path.Combine(temp.Path, "sd3", "model_index.json"), "{}");
+        var errors = new List<PipelineDiagnostic>();
+        var bound = BaseModelBinding.Apply([Stage("data", "curate"), Stage("own", "curate", "", ("Pipeline", "other")), Stage("tune", "sft", "data"), Stage("more", "soar", "data;tune")],
+            [new BaseModelBinding.Reference("sd3", "", "")], Catalog, project, errors).ToDictionary(s => s.Name);
+
+        Assert.Empty(errors);
+        Assert.Equal("sd3", bound["data"].Parameters["Pipeline"]);
+        Assert.Equal("other", bound["own"].Parameters["Pipeline"]);
+        Assert.Equal("sd3", bound["tune"].Parameters["ModelPackage"]);
+        Assert.False(bound["more"].Parameters.ContainsKey("ModelPackage"));
+
+        // A folder without model_index.json is not a pipeline: SOAR1016 naming the file to look for.
+        Directory.CreateDirectory(Path.Combine(temp.Path, "empty"));
+        BaseModelBinding.Apply([Stage("tune", "sft")], [new("empty", "", "")], Catalog, project, errors);
+        Assert.Contains("model_index.json", Assert.Single(errors).Message);
+    }
 }

@@ -9,8 +9,13 @@ namespace Soar.Core.Models.Lora;
 /// </summary>
 public static class LoraAdapters
 {
-    /// <summary>The module LoRA names are relative to: an sd3 model's diffusers transformer, any other model itself.</summary>
-    public static nn.Module RootOf(VelocityModel model) => model is SD3FlowModel sd3 ? sd3.Transformer : model;
+    /// <summary>The module LoRA names are relative to: an sd3 or sd3-pipeline model's diffusers transformer, any other model itself.</summary>
+    public static nn.Module RootOf(VelocityModel model) => model switch
+    {
+        SD3FlowModel sd3 => sd3.Transformer,
+        Pipeline.SD3PipelineModel pipeline => pipeline.Transformer,
+        _ => model,
+    };
 
     /// <summary>Every adaptable layer under <paramref name="root"/> with its name.</summary>
     public static IEnumerable<(string Name, LoraLinear Layer)> Layers(nn.Module root) =>

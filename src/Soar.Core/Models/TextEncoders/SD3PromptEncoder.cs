@@ -137,6 +137,50 @@ public sealed class SD3PromptEncoder : IDisposable
         Encode(Enumerable.Repeat(negativePrompt, batchSize).ToList(), maxSequenceLength, clipSkip);
 
     /// <summary>
+    /// <see cref="Encode"/>'s result for a pipeline folder with one encoder in memory at a time: CLIP-L, CLIP-G and T5
+    /// are each loaded (their size reported first through <paramref name="report"/>), run on every prompt in batches of
+    /// <paramref name="batchSize"/> and released before the next is loaded.
+    /// </summary>
+    public static (Tensor EncoderHiddenStates, Tensor PooledProjections) EncodeOneAtATime(Pipeline.SD3PipelineFolder folder, IReadOnlyList<string> prompts,
+        int maxSequenceLength, Action<string> report, int batchSize = 16)
+    {
+        if (prompts.Count == 0) throw new ArgumentException("no prompt to encode", nameof(prompts));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var tokenizerL = ClipTokenizer.Load(folder.TokenizerLDir);
+        var tokenizerG = ClipTokenizer.Load(folder.TokenizerGDir);
+        int clipLength = tokenizerL.MaxLength;
+        (Tensor States, Tensor Pooled) Clip(string dir, ClipTokenizer tokenizer)
+        {
+            report(Pipeline.SD3PipelineFolder.Estimate(dir));
+            using var model = ClipTextFolder.Load(dir);
+            var states = new List<Tensor>();
+            var pooled = new List<Tensor>();
+            foreach (var batch in prompts.Chunk(batchSize))
+            {
+                using var output = model.Forward(Ids(batch.Select(p => tokenizer.Encode(p, clipLength)).ToList()));
+                states.Add(output.Penultimate(0).clone());
+                pooled.Add(output.TextEmbeds.clone());
+            }
+            return (cat(states, 0), cat(pooled, 0));
+        }
+        var (statesL, pooledL) = Clip(folder.ClipLDir, tokenizerL);
+        var (statesG, pooledG) = Clip(folder.ClipGDir, tokenizerG);
+        Tensor t5States;
+        if (folder.T5Dir is null)
+            t5States = zeros(prompts.Count, maxSequenceLength, folder.ReadTransformerConfig().JointAttentionDim);
+        else
+        {
+            report(Pipeline.SD3PipelineFolder.Estimate(folder.T5Dir));
+            var tokenizerT5 = T5Tokenizer.Load(folder.TokenizerT5Dir!);
+            using var t5 = T5Folder.Load(folder.T5Dir);
+            t5States = cat(prompts.Chunk(batchSize).Select(batch => t5.Forward(Ids(batch.Select(p => tokenizerT5.Encode(p, maxSequenceLength)).ToList()))).ToList(), 0);
+        }
+        var (hidden, pooledAll) = Combine(statesL, pooledL, statesG, pooledG, t5States);
+        return (hidden.MoveToOuterDisposeScope(), pooledAll.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
     /// diffusers' concatenation: the CLIP states side by side [B, Lc, dL + dG], zero-padded on the feature axis to T5's
     /// width J, then T5's tokens after them: [B, Lc + T, J]; the pooled outputs side by side.
     /// </summary>

@@ -13,7 +13,10 @@ namespace Soar.Core.Stages.Curate;
 /// images of side ImageSize, deduplicates, filters and splits by a seeded content hash. Nothing is replaced
 /// until the whole run succeeded.
 /// Errors: SOAR2001 source not found or unreadable, SOAR2002 no usable rows, SOAR2003 world cannot render the size,
-/// SOAR2004 invalid row under FailOnInvalid, SOAR2005 bad filter parameter, SOAR2006 score command failed.
+/// SOAR2004 invalid row under FailOnInvalid, SOAR2005 bad filter parameter, SOAR2006 score command failed,
+/// SOAR2013 ImageSize does not fit the Pipeline, SOAR2014 Pipeline is not a usable diffusers folder, SOAR2016 an image
+/// is smaller than ImageSize under Fit=center. With Pipeline set, the images and captions are also encoded into the
+/// latent cache (<see cref="LatentEncoding"/>).
 /// Warning SOAR2101: a row was skipped (the first <see cref="MaxListedDrops"/> are named in the log).
 /// The user-data formats and rules are in docs/datasets.md.
 /// </summary>
@@ -39,6 +42,10 @@ public sealed class CurateStage : IStage
         int imageSize = context.Int("ImageSize");
         double validationFraction = context.Double("ValidationFraction");
         Directory.CreateDirectory(context.OutputDir);
+
+        // A pipeline base is checked before any row is read: a wrong folder or ImageSize fails fast.
+        var pipelineFolder = PipelineOf(context);
+        if (pipelineFolder is not null) LatentEncoding.CheckImageSize(context, pipelineFolder, imageSize);
 
         using var scoreFilter = ScoreFilterOf(context);
         var report = new CurationReport { Source = source };
@@ -87,6 +94,10 @@ public sealed class CurateStage : IStage
         {
             throw new StageException("SOAR2006", $"stage '{context.Name}': ScoreFilter failed: {e.Message}", e);
         }
+        catch (ImageTooSmallException e)
+        {
+            throw new StageException("SOAR2016", $"stage '{context.Name}': {e.Message}; use Fit=\"crop\" or Fit=\"pad\" to scale images to ImageSize, lower ImageSize, or remove {e.Row}", e);
+        }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
             throw new StageException("SOAR2001", $"stage '{context.Name}': cannot read Source: {e.Message} (formats and rules: {DatasetsDoc})", e);
@@ -107,6 +118,7 @@ public sealed class CurateStage : IStage
         var trainFiles = train.Complete();
         var validationFiles = validation.Complete();
         RemoveStaleShards(context.OutputDir, trainFiles.Concat(validationFiles));
+        if (pipelineFolder is not null) LatentEncoding.Build(context, pipelineFolder, imageSize, cancellationToken);
         report.Write(Path.Combine(context.OutputDir, CurationReport.FileName));
         var outsideList = Path.Combine(context.OutputDir, OutsideFilesFileName);
         if (outside.Count > 0) AtomicFile.WriteAllText(outsideList, string.Join("\n", outside) + "\n");
@@ -175,6 +187,25 @@ public sealed class CurateStage : IStage
         catch (ArgumentException e)
         {
             throw new StageException("SOAR2005", $"stage '{context.Name}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>The Pipeline parameter's diffusers folder (relative to the project), or null; SOAR2014 names a bad one.</summary>
+    private static Models.Pipeline.SD3PipelineFolder? PipelineOf(StageContext context)
+    {
+        var raw = context.String("Pipeline").Trim();
+        if (raw.Length == 0) return null;
+        try
+        {
+            var folder = Models.Pipeline.SD3PipelineFolder.Open(Path.GetFullPath(Path.Combine(ProjectDir(context), raw)));
+            var sampling = context.String("LatentSampling").Trim().ToLowerInvariant();
+            if (sampling is not (LatentCache.MeanSampling or LatentCache.SampleSampling))
+                throw new InvalidDataException($"LatentSampling '{sampling}' is unknown; use {LatentCache.MeanSampling} or {LatentCache.SampleSampling}");
+            return folder;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw new StageException("SOAR2014", $"stage '{context.Name}': Pipeline=\"{raw}\": {e.Message}", e);
         }
     }
 

@@ -51,7 +51,7 @@ public sealed class ArmSampler(TrainedModel model, int steps, double cfg, long s
                     if (keep(first + r)) states[(first + r, i + 1)] = flat.AsSpan(r * per, per).ToArray();
                 return null;
             }, ct, precision);
-            TrainingSet.ToImages(x).CopyTo(images, start);
+            model.ToImages(x).CopyTo(images, start);
         }
         return (images, states);
     }
@@ -69,7 +69,7 @@ public sealed class ArmSampler(TrainedModel model, int steps, double cfg, long s
             var x = tensor(flat, [n, c.Channels, c.ImageSize, c.ImageSize]).to(device);
             var ids = SampleStage.Encode(model, captions.Skip(start).Take(n).ToList(), device);
             var y = EulerSampler.Integrate(model.Network, x, ids, model.EmptyCaptionIds(), _schedule, from, steps, cfg, cancellationToken: ct, precision: precision);
-            TrainingSet.ToImages(y).CopyTo(images, start);
+            model.ToImages(y).CopyTo(images, start);
         }
         return images;
     }

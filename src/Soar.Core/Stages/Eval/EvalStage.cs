@@ -74,7 +74,8 @@ public sealed class EvalStage : IStage
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var model = TrainedModel.Load(input.Dir, device, useEma);
-            int size = model.Network.Config.ImageSize;
+            model.PreparePrompts(sets.Append(driftSet).SelectMany(s => s.Prompts.Select(p => p.Caption)), context.Log.Info);
+            int size = model.ImageSize;
             if (imageSize is { } expected && expected != size)
                 throw new StageException("SOAR2403", $"stage '{context.Name}': arm '{input.Name}' makes {size}x{size} images, earlier arms {expected}x{expected}; paired arms must share the image size");
             if (features is not null && features.ImageSize != size)

@@ -32,8 +32,11 @@ public sealed class FlowGrpoStage : IStage
             ?? context.RequireInput(i => TrainedModel.IsCheckpoint(i.Dir), "a trained model to start the policy from (an sft or soar stage, or ModelPackage=\"Id/Version\")");
         var datasetInput = context.FindInput(i => File.Exists(Path.Combine(i.Dir, CurateStage.ManifestFileName)));
 
+        const string notYet = "flow-grpo on a diffusers pipeline base is not supported yet (its rollouts need the VAE decoder for the reward and the pipeline's text encoders for the prompts); post-train it with sft or soar";
+        if (modelInput.Kind == Packaging.ModelPackageInput.PipelineKind) throw new StageException("SOAR2521", $"stage '{context.Name}': {notYet}");
         var reader = CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(modelInput.Dir));
         var (architecture, tokenizer) = TrainedModel.ReadArchitecture(reader.Config, reader.Directory);
+        if (architecture is Models.Pipeline.SD3PipelineConfig) throw new StageException("SOAR2521", $"stage '{context.Name}': '{modelInput.Name}' is an sd3-pipeline model; {notYet}");
         bool useEma = context.Bool("UseEma") && reader.HasEma;
         var interruption = context.Spec.ResumeDir is { } resumeDir ? new InterruptionCheckpoints(resumeDir) : null;
         var resume = interruption?.TryOpen(context.Log);

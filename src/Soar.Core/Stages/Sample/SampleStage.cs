@@ -27,6 +27,8 @@ public sealed class SampleStage : IStage
         int threads = ComputeDevice.ConfigureThreads(0);
         var modelInput = Packaging.ModelPackageInput.Resolve(context, context.FindInput(i => TrainedModel.IsCheckpoint(i.Dir)))
             ?? context.RequireInput(i => TrainedModel.IsCheckpoint(i.Dir), "a trained model (an sft or soar stage, a checkpoint folder, or ModelPackage=\"Id/Version\" with PackageSource)");
+        if (modelInput.Kind == Packaging.ModelPackageInput.PipelineKind)
+            throw new StageException("SOAR2203", $"stage '{context.Name}': sampling a diffusers pipeline folder itself ('{modelInput.Name}') is not supported yet; sample a model stage trained from it (sft or soar upstream)");
         using var model = TrainedModel.Load(modelInput.Dir, device, context.Bool("UseEma"));
         var datasetInput = context.FindInput(i => File.Exists(Path.Combine(i.Dir, Curate.CurateStage.ManifestFileName)));
         var (prompts, described) = ResolvePrompts(context.String("Prompts"), model, datasetInput, context.Name);
@@ -35,6 +37,7 @@ public sealed class SampleStage : IStage
         double cfg = context.Double("Cfg");
         long seed = context.Long("Seed");
         var captions = Enumerable.Range(0, count).Select(i => prompts[i % prompts.Count]).ToList();
+        model.PreparePrompts(prompts, context.Log.Info);
         context.Log.Info($"sampling {count} images from '{modelInput.Name}' ({steps} Euler steps on the {context.String("Schedule")} schedule, CFG {cfg}, seed {seed}, {threads} threads)");
 
         var images = new List<RgbImage>();
@@ -50,7 +53,7 @@ public sealed class SampleStage : IStage
             var ids = Encode(model, batchCaptions, device);
             var x = EulerSampler.Sample(model.Network, noise, ids, model.EmptyCaptionIds(), steps, cfg, context.String("Schedule"), cancellationToken: cancellationToken,
                 precision: PrecisionNames.Parse(context.String("Precision")));
-            images.AddRange(TrainingSet.ToImages(x));
+            images.AddRange(model.ToImages(x));
             var elapsed = DateTime.UtcNow - started;
             context.Log.Progress(start + n, count, new Dictionary<string, double> { ["images_per_s"] = (start + n) / elapsed.TotalSeconds },
                 TimeSpan.FromSeconds(elapsed.TotalSeconds / (start + n) * (count - start - n)));
@@ -75,16 +78,7 @@ public sealed class SampleStage : IStage
         return cat(rows, 0).to(device);
     }
 
-    public static Tensor Encode(TrainedModel model, IReadOnlyList<string> captions, Device device)
-    {
-        var flat = new List<long>();
-        foreach (var c in captions)
-        {
-            if (!model.Tokenizer.TryEncode(c, out var ids, out var error)) throw new StageException("SOAR2201", error!);
-            flat.AddRange(ids.Select(i => (long)i));
-        }
-        return tensor(flat.ToArray(), device: device).view(captions.Count, model.Tokenizer.MaxTokens);
-    }
+    public static Tensor Encode(TrainedModel model, IReadOnlyList<string> captions, Device device) => model.CaptionIds(captions, device);
 
     /// <summary>
     /// The Prompts parameter: auto = the world's held-out set, or on custom data the validation captions of the

@@ -34,7 +34,7 @@ public static class LoraParameter
     /// </summary>
     public static VelocityModel Create(StageContext context, ModelConfig architecture)
     {
-        if (architecture is SD3Config sd3)
+        if ((architecture as SD3Config ?? (architecture as Models.Pipeline.SD3PipelineConfig)?.Transformer) is { } sd3)
         {
             // Known before anything is allocated, so a user sees an out-of-memory coming.
             var e = sd3.Estimate(sd3.MaxTokens);

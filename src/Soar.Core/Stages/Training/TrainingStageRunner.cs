@@ -44,6 +44,11 @@ public static class TrainingStageRunner
             (var architecture, tokenizer) = TrainedModel.ReadArchitecture(resume.Config, resume.Directory);
             model = LoraParameter.Create(context, architecture);
         }
+        else if (baseInput is { Kind: Packaging.ModelPackageInput.PipelineKind })
+        {
+            model = PipelineBase.Create(context, baseInput.Dir, datasetInput.Dir, lora);
+            tokenizer = TrainedModel.PromptRowsTokenizer;
+        }
         else if (baseInput is not null)
         {
             var reader = CheckpointReader.Open(TrainedModel.ResolveCheckpointDir(baseInput.Dir));
@@ -64,16 +69,22 @@ public static class TrainingStageRunner
         }
         model.to(device);
 
-        using var data = LoadTrainingSet(datasetInput.Dir, tokenizer, model.Config.ImageSize, device, context, cancellationToken);
+        var pipeline = model as Models.Pipeline.SD3PipelineModel;
+        using var data = pipeline is not null
+            ? PipelineBase.LoadTrainingSet(context, pipeline, datasetInput.Dir, device)
+            : LoadTrainingSet(datasetInput.Dir, tokenizer, model.Config.ImageSize, device, context, cancellationToken);
         context.Log.Info($"dataset '{datasetInput.Name}': {data.Count} training images; device {device.type}, {threads} threads; {options.Steps} steps of {options.BatchSize}");
         if (options.BatchSize > data.Count)
             throw new StageException("SOAR2108", $"stage '{context.Name}': BatchSize={options.BatchSize} is larger than the {data.Count} training images of '{datasetInput.Name}'; set BatchSize to at most {data.Count} or curate more rows");
 
-        using var empty = TrainedModel.EmptyIds(tokenizer, 1, device);
+        using var empty = pipeline is not null ? PipelineBase.EmptyRow(device) : TrainedModel.EmptyIds(tokenizer, 1, device);
         // A resumed run keeps the record of the run it continues.
-        var config = resume is not null ? resume.Config.DeepClone().AsObject() : BuildConfig(model.Config, tokenizer, options, objective, datasetInput, dataset, baseInput, baseConfig);
+        var config = resume is not null ? resume.Config.DeepClone().AsObject()
+            : BuildConfig(model.Config, pipeline is null ? tokenizer : null, options, objective, datasetInput, dataset, baseInput, baseConfig);
         if (resume is null) WithoutUnfingerprinted(context, config);
-        var validation = ValidationSamples.Create(context, tokenizer, dataset.World, datasetInput.Dir, options);
+        if (pipeline is not null && context.Int("ValidationEvery") > 0)
+            context.Log.Warning("SOAR2112", $"stage '{context.Name}': ValidationEvery is not supported on a diffusers pipeline base yet; no validation images are drawn (use a sample stage)");
+        var validation = pipeline is not null ? null : ValidationSamples.Create(context, tokenizer, dataset.World, datasetInput.Dir, options);
         var summary = Train(context, model, new DatasetSteps(objective, data, options, empty), options, config, resume, interruption, cancellationToken, validation);
 
         var result = new StageResult();
@@ -87,6 +98,7 @@ public static class TrainingStageRunner
         result.Notes["device"] = device.type.ToString().ToLowerInvariant();
         result.Notes["threads"] = threads.ToString();
         result.Notes["objective"] = objective.Name;
+        pipeline?.Prompts?.Dispose();
         model.Dispose();
         return result;
     }
@@ -197,7 +209,8 @@ public static class TrainingStageRunner
         return TrainingSet.Create(rows, tokenizer, imageSize, device);
     }
 
-    private static JsonObject BuildConfig(ModelConfig model, CaptionTokenizer tokenizer, TrainingOptions options, ITrainingObjective objective,
+    /// <param name="tokenizer">null for an sd3-pipeline model, whose captions its pipeline's text encoders encode.</param>
+    private static JsonObject BuildConfig(ModelConfig model, CaptionTokenizer? tokenizer, TrainingOptions options, ITrainingObjective objective,
         StageInput datasetInput, CuratedDatasetInfo dataset, StageInput? baseInput, JsonObject? baseConfig)
     {
         var lineage = new JsonArray();
@@ -211,7 +224,7 @@ public static class TrainingStageRunner
         {
             ["format"] = TrainedModel.Format,
             ["model"] = ModelRegistry.WriteConfig(model),
-            ["tokenizer"] = TrainedModel.TokenizerJson(tokenizer),
+            ["tokenizer"] = tokenizer is null ? null : TrainedModel.TokenizerJson(tokenizer),
             ["objective"] = objective.Name,
             ["training"] = JsonSerializer.SerializeToNode(options),
             ["dataset"] = new JsonObject { ["stage"] = datasetInput.Name, ["world"] = dataset.World, ["image_size"] = dataset.ImageSize },
