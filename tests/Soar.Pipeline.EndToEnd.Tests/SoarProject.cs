@@ -45,7 +45,7 @@ internal sealed class SoarProject : IDisposable
 
     public IReadOnlyList<string> Leftovers() =>
         Directory.Exists(OutputRoot)
-            ? Directory.GetDirectories(OutputRoot).Select(Path.GetFileName).Where(n => n!.Contains(".tmp-") || n.Contains(".old-")).ToList()!
+            ? Directory.GetDirectories(OutputRoot).Select(d => Path.GetFileName(d)).Where(n => n.Contains(".tmp-") || n.Contains(".old-")).ToList()
             : [];
 
     public void Dispose()

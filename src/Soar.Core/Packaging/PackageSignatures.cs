@@ -32,7 +32,8 @@ public static class PackageSignatures
         VerifySignaturesResult result;
         try { result = await verifier.VerifySignaturesAsync(reader, policy.VerifierSettings, ct); }
         catch (SignatureException e) { throw new StageException("SOAR2617", $"{label}: its NuGet signature could not be verified ({e.Code}: {e.Message}); refusing it", e); }
-        var primary = await reader.GetPrimarySignatureAsync(ct);
+        var primary = await reader.GetPrimarySignatureAsync(ct)
+            ?? throw new StageException("SOAR2617", $"{label}: NuGet reported a signature but returned none to verify; refusing it");
         var signer = $"{primary.Type.ToString().ToLowerInvariant()}-signed by {primary.SignerInfo.Certificate?.Subject ?? "(no certificate)"} (certificate SHA-256 {primary.SignerInfo.Certificate?.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)})";
         if (!result.IsValid)
         {

@@ -167,7 +167,7 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
-    public void AReaderRacingAWriterGetsOneWholeSaveOrAClearRejection()
+    public async Task AReaderRacingAWriterGetsOneWholeSaveOrAClearRejection()
     {
         const int Saves = 40, MaxReads = 2000;
         var dir = Path.Combine(_root, "ckpt");
@@ -189,7 +189,7 @@ public sealed class CheckpointTests : IDisposable
                 rejected++;
             }
         }
-        writer.GetAwaiter().GetResult();
+        await writer;
         Assert.Equal((Saves, Saves, (float)Saves, (float)Saves), ReadFilled(dir));
         Assert.True(whole + rejected > 0);
     }

@@ -22,7 +22,7 @@ public class KindCatalogTests
         Assert.True(catalog.TryGet("TRAIN", out var kind));
         Assert.True(kind.Parameters.TryGetValue("steps", out var steps));
         Assert.Equal("Steps", steps.Name);
-        Assert.Equal(["adam", "sgd"], kind.Parameters["Optimizer"].Choices);
+        Assert.Equal(["adam", "sgd"], kind.Parameters["Optimizer"].Choices!);
     }
 
     [Fact]
