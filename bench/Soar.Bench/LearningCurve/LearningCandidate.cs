@@ -35,6 +35,11 @@ public sealed record LearningCandidate(string Name, string Preset, double Learni
         new("dit2-tiny", "dit2-tiny", 1e-3, "cosine", 100, 0.999, true),
         new("unet-tiny", "unet-tiny", 1e-3, "cosine", 100, 0.999, true),
         new("unet-tiny-shift3", "unet-tiny", 1e-3, "cosine", 100, 0.999, true, TimestepShift: 3.0),
+        // Quickstart-scale probes (a few hundred steps): a hotter learning rate, no EMA, a smaller batch.
+        new("unet-tiny-lr2e3", "unet-tiny", 2e-3, "cosine", 100, 0.999, true),
+        new("unet-tiny-lr3e3", "unet-tiny", 3e-3, "cosine", 100, 0.999, true),
+        new("unet-tiny-noema", "unet-tiny", 1e-3, "cosine", 100),
+        new("unet-tiny-b16", "unet-tiny", 1e-3, "cosine", 100, 0.999, true, BatchSize: 16),
         new("unet-small", "unet-small", 5e-4, "cosine", 100, 0.999, true),
         new("unet-tiny-bf16", "unet-tiny", 1e-3, "cosine", 100, 0.999, true, Precision: Precision.Bf16),
         new("unet-small-bf16", "unet-small", 5e-4, "cosine", 100, 0.999, true, Precision: Precision.Bf16),
