@@ -21,8 +21,15 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
     public string Only { get; set; } = "";
     /// <summary>The project's &lt;BaseModel&gt; items (at most one): the package training and sample stages start from.</summary>
     public ITaskItem[] BaseModels { get; set; } = [];
+    /// <summary>SoarParallel: how many independent stages run at once (1: one after another).</summary>
+    public int Parallel { get; set; } = 1;
+    /// <summary>SoarDevices ("cuda:0;cuda:1"), checked here so a bad value fails before anything runs.</summary>
+    public string Devices { get; set; } = "";
 
-    /// <summary>Stages in run order; metadata Kind, Manifest, StageInputs (the files of the stage's up-to-date check) and Upstream.</summary>
+    /// <summary>
+    /// Stages in run order; metadata Kind, Manifest, StageInputs (the files of the stage's up-to-date check), Upstream,
+    /// Wave (depth among the planned stages) and Batch (the stages of one batch run together; see <see cref="StageWaves"/>).
+    /// </summary>
     [Output] public ITaskItem[] OrderedStages { get; private set; } = [];
     [Output] public string EffectiveToolVersion { get; private set; } = "";
     /// <summary>The build process holding the output root's lock ("pid:start"); each RunSoarStage checks it is still alive.</summary>
@@ -40,6 +47,11 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
         foreach (var e in bindingErrors.Concat(plan.Errors))
             Log.LogError(null, e.Code, null, e.File, e.Line, 0, 0, 0, e.Message);
         if (plan.Errors.Count > 0 || bindingErrors.Count > 0) return false;
+        if (Parallel < 1)
+            Log.LogError(null, PipelineErrors.BadParallelSetting, null, ProjectFile, 0, 0, 0, 0, $"SoarParallel={Parallel}: give the number of stages to run at once, 1 or more (1 runs them one after another)");
+        if (DeviceLease.Parse(Devices, out var deviceError) is null)
+            Log.LogError(null, PipelineErrors.BadParallelSetting, null, ProjectFile, 0, 0, 0, 0, $"SoarDevices=\"{Devices}\": {deviceError}");
+        if (Log.HasLoggedErrors) return false;
 
         var layout = new StageLayout(OutputRoot);
         var build = BuildProcess.Find();
@@ -59,7 +71,7 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
 
         var wanted = Closure(plan.Ordered);
         if (wanted is null) return false;
-        var ordered = new List<ITaskItem>();
+        var items = new Dictionary<string, ITaskItem>(StringComparer.OrdinalIgnoreCase);
         var contentHashes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var stage in plan.Ordered.Where(s => wanted.Contains(s.Name)))
         {
@@ -94,9 +106,15 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
             item.SetMetadata("Manifest", layout.Manifest(stage.Name));
             item.SetMetadata("StageInputs", string.Join(";", inputs));
             item.SetMetadata("Upstream", string.Join(";", stage.Upstream));
-            ordered.Add(item);
+            items[stage.Name] = item;
         }
-        OrderedStages = ordered.ToArray();
+        OrderedStages = StageWaves.Assign(plan.Ordered.Where(s => wanted.Contains(s.Name)).ToList(), Parallel).Select(slot =>
+        {
+            var item = items[slot.Stage.Name];
+            item.SetMetadata("Wave", slot.Wave.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            item.SetMetadata("Batch", slot.Batch.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return item;
+        }).ToArray();
         return !Log.HasLoggedErrors;
     }
 

@@ -27,8 +27,14 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
     public int CancelGraceMilliseconds { get; set; } = 5000;
     /// <summary>The build process ("pid:start", from ResolveSoarStages); empty: found from this process's ancestors.</summary>
     public string BuildLease { get; set; } = "";
+    /// <summary>SoarParallel: stages running at once; above 1 a Threads=0 stage gets its share of the cores (<see cref="WorkerThreads"/>).</summary>
+    public int Parallel { get; set; } = 1;
+    /// <summary>SoarDevices ("cuda:0;cuda:1"): a stage with Device=auto|cuda runs on one it leases (<see cref="DeviceLease"/>).</summary>
+    public string Devices { get; set; } = "";
 
     [Output] public bool Ran { get; private set; }
+    /// <summary>The run's wall time from its manifest, in seconds with one decimal ("12.3"); empty when it did not finish.</summary>
+    [Output] public string WallSeconds { get; private set; } = "";
 
     private readonly CancellationTokenSource _cancel = new();
 
@@ -75,7 +81,8 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         try
         {
             StageSpecFile.Write(layout.Spec(stage.Name), stage.Name, kind.Name, Path.GetFullPath(ProjectFile), temp, given, inputs, fingerprint, resumeDir);
-            var exitCode = RunWorker(stage, layout, build);
+            using var device = LeaseDevice(stage, kind, layout, build);
+            var exitCode = device is { Lease: null, Wanted: true } ? null : RunWorker(stage, layout, build, device.Lease);
             if (exitCode is null && !build.IsAlive)
                 return Refuse(StageRunErrors.BuildGone, $"stage '{stage.Name}': the build that started it (pid {build.Pid}) is gone; the worker was stopped and nothing was moved into place", stage, layout);
             if (exitCode is null)
@@ -128,11 +135,40 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
                 $"could not remove {what} ({problem}); the next build removes it once nothing uses it");
     }
 
-    private int? RunWorker(StageDeclaration stage, StageLayout layout, ProcessIdentity build)
+    /// <summary>
+    /// A device of <see cref="Devices"/> for a stage that wants one (Device=auto|cuda), waiting while all are taken;
+    /// Lease is null when none is wanted, or when the build was cancelled or is gone while it waited.
+    /// </summary>
+    private DeviceChoice LeaseDevice(StageDeclaration stage, KindInfo kind, StageLayout layout, ProcessIdentity build)
+    {
+        var devices = DeviceLease.Parse(Devices, out _) ?? [];
+        if (devices.Count == 0 || !kind.Parameters.ContainsKey("Device") || !DeviceLease.Wants(kind.Value(stage.Parameters, "Device")))
+            return new(null, Wanted: false);
+        var holder = $"stage={stage.Name} process={ProcessIdentity.Current}";
+        if (DeviceLease.TryAcquire(layout.OutputRoot, devices, holder) is not { } lease)
+        {
+            Log.LogMessage(MessageImportance.High, $"Stage '{stage.Name}' waits for a free device of SoarDevices (all of {string.Join(", ", devices)} are held by running stages)");
+            lease = DeviceLease.Acquire(layout.OutputRoot, devices, holder, _cancel.Token, () => build.IsAlive);
+        }
+        if (lease is not null) Log.LogMessage(MessageImportance.High, $"Stage '{stage.Name}' holds {lease.Device} (SoarDevices) while it runs");
+        return new(lease, Wanted: true);
+    }
+
+    private sealed record DeviceChoice(DeviceLease? Lease, bool Wanted) : IDisposable
+    {
+        public void Dispose() => Lease?.Dispose();
+    }
+
+    private int? RunWorker(StageDeclaration stage, StageLayout layout, ProcessIdentity build, DeviceLease? device)
     {
         var info = WorkerProcess.StartInfo(ToolPath, DotnetHostPath, ["stage", "run", layout.Spec(stage.Name)]);
         // The worker stops by itself when the build or this process is gone (kill -9 of either).
         info.Environment[BuildProcess.LeaseVariable] = $"{build};{ProcessIdentity.Current}";
+        if (WorkerThreads.ForAuto(Parallel, Environment.ProcessorCount) is { } threads)
+            info.Environment[WorkerThreads.Variable] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (device is not null) info.Environment[DeviceLease.Variable] = device.Device;
+        // Side by side, stages' lines interleave: each must name its stage (the worker's own lines do).
+        var prefix = $"[{stage.Name}]";
         var logPath = layout.Log(stage.Name);
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         using var logFile = new StreamWriter(logPath, append: false) { AutoFlush = true };  // live, so `tail -f` follows the run
@@ -146,7 +182,7 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
                     if (diagnostic.IsError) Log.LogError(null, diagnostic.Code, null, stage.File, stage.Line, 0, 0, 0, diagnostic.Message);
                     else Log.LogWarning(null, diagnostic.Code, null, stage.File, stage.Line, 0, 0, 0, diagnostic.Message);
                 }
-                else Log.LogMessage(MessageImportance.High, line);
+                else Log.LogMessage(MessageImportance.High, Parallel > 1 && !line.StartsWith(prefix, StringComparison.Ordinal) ? $"{prefix} {line}" : line);
             }, _cancel.Token, TimeSpan.FromMilliseconds(CancelGraceMilliseconds), stillWanted: () => build.IsAlive);
         }
         catch (System.ComponentModel.Win32Exception e)
@@ -171,6 +207,8 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
             Error(PipelineErrors.WorkerOutputInvalid, $"stage '{stage.Name}': the manifest records fingerprint {recorded ?? "(none)"}, expected {fingerprint}; the worker did not run this spec", stage);
             return null;
         }
+        if (doc.RootElement.TryGetProperty("run", out var run) && run.TryGetProperty("wallSeconds", out var wall) && wall.TryGetDouble(out var seconds))
+            WallSeconds = seconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
         return doc.RootElement.GetProperty("contentHash").GetString();
     }
 

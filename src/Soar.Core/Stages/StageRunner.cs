@@ -95,11 +95,13 @@ public sealed class StageRunner(StageRegistry? registry = null, StageKindCatalog
         var cuda = torch.cuda.is_available();
         var requested = context.String("Device");
         var device = requested == "auto" ? (cuda ? "cuda" : "cpu") : requested;
+        // The device a build running stages side by side leased this worker (SoarDevices).
+        if (device == "cuda" && Devices.ComputeDevice.LeasedCudaIndex() is { } index) device = $"cuda:{index}";
         return (device, torch.get_num_threads(), torch.__version__);
     }
 
     /// <summary>What a rerun may be expected to match, recorded so `soar verify` and readers know the contract.</summary>
-    private static string Determinism(string device, int threads) => device switch
+    private static string Determinism(string device, int threads) => device.Split(':')[0] switch
     {
         "cuda" => "cuda: seeded draws (generated on the CPU), but GPU kernels are not bitwise deterministic; verify with a tolerance (soar verify --tolerance)",
         "cpu" => $"cpu: bitwise — every draw seeded per stage and step, {threads} libtorch threads; reruns on the same machine kind and thread count give identical bytes",

@@ -21,4 +21,6 @@ public static class PipelineErrors
     public const string BaseModel = "SOAR1016";
     public const string BlankValue = "SOAR1017";
     public const string UpstreamMismatch = "SOAR1018";
+    /// <summary>SoarParallel below 1, or a SoarDevices entry that is not cuda:&lt;index&gt;.</summary>
+    public const string BadParallelSetting = "SOAR1019";
 }

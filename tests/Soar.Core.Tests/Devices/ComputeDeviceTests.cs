@@ -16,6 +16,15 @@ public sealed class ComputeDeviceTests
     public void Auto_picks_cuda_exactly_when_it_is_present(string name, bool cudaAvailable, DeviceType expected) =>
         Assert.Equal(expected, ComputeDevice.Choose(name, cudaAvailable));
 
+    [Theory]
+    [InlineData("cuda:1", 1)]
+    [InlineData("CUDA:0", 0)]
+    [InlineData("cuda", null)]
+    [InlineData("cuda:-1", null)]
+    [InlineData(null, null)]
+    public void The_leased_device_is_read_as_a_cuda_index(string? leased, int? expected) =>
+        Assert.Equal(expected, ComputeDevice.ParseCudaIndex(leased));
+
     [Fact]
     public void Auto_on_this_machine_follows_what_libtorch_sees() =>
         Assert.Equal(cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU, ComputeDevice.Resolve("auto").type);
