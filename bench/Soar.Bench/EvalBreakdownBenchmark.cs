@@ -52,7 +52,7 @@ public static class EvalBreakdownBenchmark
             foreach (var row in rows)
                 Console.WriteLine($"{row.Phase,-18}{row.MedianSeconds,10:F2}{row.Share,8:P0}  {string.Join(" ", row.Seconds.Select(s => s.ToString("F2", CultureInfo.InvariantCulture)))}");
             Console.WriteLine($"{"wall (stage)",-18}{wall,10:F2}{1.0,8:P0}");
-            Console.WriteLine($"sampling: {images:F0} images per run (Fréchet images included in the count, sampled under 'frechet')");
+            Console.WriteLine($"sampling: {images:F0} prompt-set images per run, {images / sampling:F1} images/s (the Fréchet images are sampled under 'frechet')");
             writeJson(output, new
             {
                 kind = "eval-breakdown", machine = Environment.MachineName, cores = Environment.ProcessorCount, threads = get_num_threads(), date = DateTime.UtcNow,
