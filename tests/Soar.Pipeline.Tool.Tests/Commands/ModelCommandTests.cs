@@ -18,23 +18,7 @@ public sealed class ModelCommandTests : IDisposable
      "pos_embed_max_size": 8, "dual_attention_layers": [0], "qk_norm": "rms_norm"}
     """;
 
-    private static (int Exit, string Output, string Error) Soar(params string[] args)
-    {
-        var (previousOut, previousError) = (Console.Out, Console.Error);
-        var (output, error) = (new StringWriter(), new StringWriter());
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            int exit = SoarCommandLine.Create(null!).Parse(args).Invoke();
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previousOut);
-            Console.SetError(previousError);
-        }
-    }
+    private static (int Exit, string Output, string Error) Soar(params string[] args) => ToolRun.Soar(args);
 
     private string Inputs()
     {

@@ -12,23 +12,7 @@ public sealed class TextModelCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static (int Exit, string Output, string Error) Soar(params string[] args)
-    {
-        var (previousOut, previousError) = (Console.Out, Console.Error);
-        var (output, error) = (new StringWriter(), new StringWriter());
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            int exit = SoarCommandLine.Create(null!).Parse(args).Invoke();
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previousOut);
-            Console.SetError(previousError);
-        }
-    }
+    private static (int Exit, string Output, string Error) Soar(params string[] args) => ToolRun.Soar(args);
 
     private string Init(string architecture, string name, int seed = 3, params string[] extra)
     {

@@ -21,23 +21,7 @@ public sealed class VaeModelCommandTests : IDisposable
      "scaling_factor": 1.5305, "shift_factor": 0.0609, "use_quant_conv": false, "use_post_quant_conv": false}
     """;
 
-    private static (int Exit, string Output, string Error) Soar(params string[] args)
-    {
-        var (previousOut, previousError) = (Console.Out, Console.Error);
-        var (output, error) = (new StringWriter(), new StringWriter());
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            int exit = SoarCommandLine.Create(null!).Parse(args).Invoke();
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previousOut);
-            Console.SetError(previousError);
-        }
-    }
+    private static (int Exit, string Output, string Error) Soar(params string[] args) => ToolRun.Soar(args);
 
     private string Init(string name, int seed = 7)
     {
