@@ -1,4 +1,3 @@
-using Soar.Core.Checkpoints;
 using Soar.Core.Models.SD3;
 using static TorchSharp.torch;
 
@@ -10,18 +9,8 @@ public static class ClipTextFolder
     /// <summary>A non-persistent buffer (0..max_position_embeddings-1) that older transformers versions saved; not a weight.</summary>
     public const string PositionIdsBuffer = "text_model.embeddings.position_ids";
 
-    public static ClipTextModelWithProjection Load(string dir)
-    {
-        var model = new ClipTextModelWithProjection(ClipTextConfig.ReadFile(Path.Combine(dir, TransformersFolder.ConfigFile)));
-        try
-        {
-            using var scope = NewDisposeScope();
-            var (tensors, source) = TransformersFolder.ReadWeights(dir);
-            CopyInto(model, tensors, source);
-        }
-        catch { model.Dispose(); throw; }
-        return model;
-    }
+    public static ClipTextModelWithProjection Load(string dir) =>
+        TransformersFolder.Load(dir, config => new ClipTextModelWithProjection(ClipTextConfig.ReadFile(config)), CopyInto);
 
     /// <summary>Every missing, unexpected, mis-shaped or non-float tensor is named in one error (position_ids aside).</summary>
     public static void CopyInto(ClipTextModelWithProjection model, IReadOnlyDictionary<string, Tensor> tensors, string source)
@@ -31,10 +20,6 @@ public static class ClipTextFolder
     }
 
     /// <summary>Writes config.json and the weights in <paramref name="dtype"/> (float32, float16 or bfloat16), one file or shards.</summary>
-    public static void Save(string dir, ClipTextModelWithProjection model, ScalarType dtype = ScalarType.Float32, long maxShardBytes = 0)
-    {
-        using var scope = NewDisposeScope();
-        TransformersFolder.SaveWeights(dir, model.state_dict(), dtype, maxShardBytes);
-        DurableFile.WriteText(Path.Combine(dir, TransformersFolder.ConfigFile), model.Config.ToJson(TransformersFolder.TorchDtype(dtype)));
-    }
+    public static void Save(string dir, ClipTextModelWithProjection model, ScalarType dtype = ScalarType.Float32, long maxShardBytes = 0) =>
+        TransformersFolder.Save(dir, model, model.Config.ToJson, dtype, maxShardBytes);
 }

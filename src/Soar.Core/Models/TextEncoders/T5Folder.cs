@@ -1,4 +1,3 @@
-using Soar.Core.Checkpoints;
 using Soar.Core.Models.SD3;
 using static TorchSharp.torch;
 
@@ -13,18 +12,8 @@ public static class T5Folder
     public const string SharedWeight = "shared.weight";
     public const string EmbedTokensWeight = "encoder.embed_tokens.weight";
 
-    public static T5EncoderModel Load(string dir)
-    {
-        var model = new T5EncoderModel(T5Config.ReadFile(Path.Combine(dir, TransformersFolder.ConfigFile)));
-        try
-        {
-            using var scope = NewDisposeScope();
-            var (tensors, source) = TransformersFolder.ReadWeights(dir);
-            CopyInto(model, tensors, source);
-        }
-        catch { model.Dispose(); throw; }
-        return model;
-    }
+    public static T5EncoderModel Load(string dir) =>
+        TransformersFolder.Load(dir, config => new T5EncoderModel(T5Config.ReadFile(config)), CopyInto);
 
     public static void CopyInto(T5EncoderModel model, IReadOnlyDictionary<string, Tensor> tensors, string source)
     {
@@ -40,10 +29,6 @@ public static class T5Folder
     }
 
     /// <summary>Writes config.json and the weights (shared.weight once, as transformers does) in <paramref name="dtype"/>.</summary>
-    public static void Save(string dir, T5EncoderModel model, ScalarType dtype = ScalarType.Float32, long maxShardBytes = 0)
-    {
-        using var scope = NewDisposeScope();
-        TransformersFolder.SaveWeights(dir, model.state_dict(), dtype, maxShardBytes);
-        DurableFile.WriteText(Path.Combine(dir, TransformersFolder.ConfigFile), model.Config.ToJson(TransformersFolder.TorchDtype(dtype)));
-    }
+    public static void Save(string dir, T5EncoderModel model, ScalarType dtype = ScalarType.Float32, long maxShardBytes = 0) =>
+        TransformersFolder.Save(dir, model, model.Config.ToJson, dtype, maxShardBytes);
 }

@@ -17,10 +17,28 @@ public static class TransformersFolder
     public static bool IsModelDir(string dir) =>
         File.Exists(Path.Combine(dir, ConfigFile)) && (File.Exists(Path.Combine(dir, WeightsFile)) || File.Exists(Path.Combine(dir, IndexFile)));
 
-    public static (Dictionary<string, Tensor> Tensors, string Source) ReadWeights(string dir) => DiffusersFolder.ReadWeights(dir, WeightsFile, IndexFile);
+    /// <summary>The model <paramref name="create"/> makes from <paramref name="dir"/>'s config.json, its weights copied in (disposed if that fails).</summary>
+    public static TModel Load<TModel>(string dir, Func<string, TModel> create, Action<TModel, IReadOnlyDictionary<string, Tensor>, string> copyInto)
+        where TModel : nn.Module
+    {
+        var model = create(Path.Combine(dir, ConfigFile));
+        try
+        {
+            using var scope = NewDisposeScope();
+            var (tensors, source) = DiffusersFolder.ReadWeights(dir, WeightsFile, IndexFile);
+            copyInto(model, tensors, source);
+        }
+        catch { model.Dispose(); throw; }
+        return model;
+    }
 
-    public static void SaveWeights(string dir, IReadOnlyDictionary<string, Tensor> state, ScalarType dtype, long maxShardBytes = 0) =>
-        DiffusersFolder.SaveWeights(dir, state, dtype, maxShardBytes, WeightsFile, IndexFile);
+    /// <summary>Writes the weights in <paramref name="dtype"/> (one file or shards), then config.json from its torch_dtype.</summary>
+    public static void Save(string dir, nn.Module model, Func<string, string> configJson, ScalarType dtype, long maxShardBytes)
+    {
+        using var scope = NewDisposeScope();
+        DiffusersFolder.SaveWeights(dir, model.state_dict(), dtype, maxShardBytes, WeightsFile, IndexFile);
+        Checkpoints.DurableFile.WriteText(Path.Combine(dir, ConfigFile), configJson(TorchDtype(dtype)));
+    }
 
     /// <summary>config.json's torch_dtype for a weights dtype.</summary>
     public static string TorchDtype(ScalarType dtype) => dtype switch
