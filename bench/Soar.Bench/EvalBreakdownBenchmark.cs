@@ -21,14 +21,14 @@ public static class EvalBreakdownBenchmark
         try
         {
             Console.WriteLine($"eval breakdown: {arms} arm(s), {repeats} runs, {get_num_threads()} threads; training a unet-tiny base first");
-            RunStage(temp, "data", "curate", new() { ["Source"] = "shapes", ["Count"] = "2000", ["Seed"] = "0" });
-            RunStage(temp, "base", "sft", new() { ["Preset"] = "unet-tiny", ["Steps"] = "100", ["BatchSize"] = "32", ["LearningRate"] = "1e-3", ["Seed"] = "0" }, "data");
+            BenchStage.Run(temp, "data", "curate", new Dictionary<string, string> { ["Source"] = "shapes", ["Count"] = "2000", ["Seed"] = "0" });
+            BenchStage.Run(temp, "base", "sft", new Dictionary<string, string> { ["Preset"] = "unet-tiny", ["Steps"] = "100", ["BatchSize"] = "32", ["LearningRate"] = "1e-3", ["Seed"] = "0" }, ("data", "data"));
             // Arms share the one checkpoint under different names: per-arm phases scale with the count, the rest do not.
             var armNames = Enumerable.Range(1, arms).Select(i => $"arm{i}").ToArray();
             var runs = new List<(IReadOnlyDictionary<string, double> Phases, double Wall, double Images)>();
             for (int r = 0; r < repeats; r++)
             {
-                var manifest = RunStage(temp, $"eval{r}", "eval", new()
+                var manifest = BenchStage.Run(temp, $"eval{r}", "eval", new Dictionary<string, string>
                 {
                     ["Prompts"] = "in_distribution;held_out", ["InDistributionPrompts"] = "200", ["PromptsPerTask"] = "8", ["SamplesPerPrompt"] = "3",
                     ["Steps"] = "20", ["Cfg"] = "4.5", ["DriftSamples"] = "1", ["FrechetSamples"] = "128", ["FeatureSteps"] = "300", ["Seed"] = r.ToString(CultureInfo.InvariantCulture),
@@ -66,18 +66,4 @@ public static class EvalBreakdownBenchmark
             try { Directory.Delete(temp, recursive: true); } catch (IOException e) { Console.Error.WriteLine($"could not delete {temp}: {e.Message}"); }
         }
     }
-
-    private static StageManifest RunStage(string temp, string name, string kind, Dictionary<string, string> parameters, params (string Name, string Dir)[] upstream)
-    {
-        var spec = new StageSpec
-        {
-            Name = name, Kind = kind, ProjectPath = Path.Combine(temp, "breakdown.soarproj"), OutputDir = Path.Combine(temp, name),
-            Parameters = new Dictionary<string, string>(parameters, StringComparer.OrdinalIgnoreCase),
-            Inputs = upstream.Select(u => new StageInput { Name = u.Name, Kind = "upstream", Dir = Path.Combine(temp, u.Dir) }).ToList(),
-        };
-        return new StageRunner().Run(spec, new ConsoleStageLog(name, TextWriter.Null), CancellationToken.None);
-    }
-
-    private static StageManifest RunStage(string temp, string name, string kind, Dictionary<string, string> parameters, string upstream) =>
-        RunStage(temp, name, kind, parameters, (upstream, upstream));
 }

@@ -63,13 +63,8 @@ public static class LearningCurveBenchmark
 
     private static string Curate(string temp, string world, int count)
     {
-        var spec = new StageSpec
-        {
-            Name = "data", Kind = "curate", ProjectPath = Path.Combine(temp, "curve.soarproj"), OutputDir = Path.Combine(temp, "data"),
-            Parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Source"] = world, ["Count"] = count.ToString(), ["Seed"] = CurateSeed.ToString(), ["ValidationFraction"] = "0.02" },
-        };
-        new StageRunner().Run(spec, new ConsoleStageLog("data", TextWriter.Null), CancellationToken.None);
-        return spec.OutputDir;
+        BenchStage.Run(temp, "data", "curate", new Dictionary<string, string> { ["Source"] = world, ["Count"] = count.ToString(), ["Seed"] = CurateSeed.ToString(), ["ValidationFraction"] = "0.02" });
+        return Path.Combine(temp, "data");
     }
 
     private static CandidateCurve RunCandidate(LearningCandidate candidate, TrainingSet data, CaptionTokenizer tokenizer, int imageSize,
