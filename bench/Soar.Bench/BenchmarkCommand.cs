@@ -21,6 +21,7 @@ namespace Soar.Bench;
 /// presets and recipes for a fixed wall-time budget and plots their scores (LearningCurve/LearningCurveBenchmark.cs).
 /// `--precision [--presets unet-tiny,unet-small]` compares fp32 with bf16 autocast in one process (PrecisionBenchmark.cs).
 /// `--eval-breakdown [--eval-repeats 3] [--eval-arms 2]` times the eval stage's phases (EvalBreakdownBenchmark.cs).
+/// `--step-anatomy [--presets unet-tiny]` times every op of a U-Net sft step at its shape (StepAnatomy.cs).
 /// </summary>
 public static class BenchmarkCommand
 {
@@ -49,6 +50,13 @@ public static class BenchmarkCommand
         if (Array.IndexOf(args, "--eval-breakdown") >= 0)
             return EvalBreakdownBenchmark.Run(int.Parse(Arg(args, "--eval-repeats", "3")), int.Parse(Arg(args, "--eval-arms", "2")),
                 Arg(args, "--out", Path.Combine("bench", "results", "eval-breakdown.json")), WriteJson);
+        if (Array.IndexOf(args, "--step-anatomy") >= 0)
+        {
+            var anatomies = Arg(args, "--presets", "unet-tiny").Split(',').Select(p => StepAnatomy.Run(p, batch, int.Parse(Arg(args, "--repeats", "7")))).ToList();
+            foreach (var a in anatomies) { StepAnatomy.Print(a); Console.WriteLine(); }
+            WriteJson(Arg(args, "--out", Path.Combine("bench", "results", "step-anatomy.json")), new { kind = "step-anatomy", machine = Environment.MachineName, cores = Environment.ProcessorCount, threads = get_num_threads(), date = DateTime.UtcNow, load_average = File.ReadAllText("/proc/loadavg").Trim(), anatomies });
+            return 0;
+        }
         if (Array.IndexOf(args, "--precision") >= 0)
         {
             var precisionRows = PrecisionBenchmark.Run(Arg(args, "--presets", "unet-tiny,unet-small").Split(','), repeats, batch);

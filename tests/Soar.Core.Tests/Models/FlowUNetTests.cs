@@ -106,6 +106,47 @@ public class FlowUNetTests
     }
 
     [Fact]
+    public void Patch_size_two_runs_on_half_the_side_and_returns_the_image_shape()
+    {
+        manual_seed(0);
+        var config = (UNetConfig)ModelRegistry.FromPreset("unet-tiny-p2", 16, 10, 6, 1.0);
+        Assert.Equal(2, config.PatchSize);
+        Assert.Equal(8, config.SideAt(0));
+        using var model = ModelRegistry.Create(config);
+        using var x = randn(2, 3, 16, 16);
+        using var s = tensor(new float[] { 0.2f, 0.9f });
+        using var ids = Ids([1, 2, 3, 0, 0, 0], [1, 4, 0, 0, 0, 0]);
+        using var fresh = model.forward(x, s, ids);
+        Assert.Equal(new long[] { 2, 3, 16, 16 }, fresh.shape);
+        Assert.Equal(0f, fresh.abs().max().item<float>());
+        Wake(model);
+        using var v = model.forward(x, s, ids);
+        Assert.True(v.isfinite().all().item<bool>() && v.abs().max().item<float>() > 0);
+        // Every pixel of a 2x2 patch gets its own output channel: the four pixels of one patch differ.
+        using var patch = v[0, 0].narrow(0, 0, 2).narrow(1, 0, 2).flatten();
+        Assert.Equal(4, patch.unique().Item1.shape[0]);
+    }
+
+    [Fact]
+    public void A_config_written_before_patch_size_existed_reads_as_patch_size_one()
+    {
+        var config = (UNetConfig)ModelRegistry.FromPreset("unet-tiny", 32, 64, 24, 1.0);
+        var json = ModelRegistry.WriteConfig(config).AsObject();
+        Assert.True(json.Remove("PatchSize"), json.ToJsonString());
+        var read = Assert.IsType<UNetConfig>(ModelRegistry.ReadConfig(json, "old config.json"));
+        Assert.Equal(1, read.PatchSize);
+        Assert.Equal(config, read with { ChannelMults = config.ChannelMults });
+    }
+
+    [Fact]
+    public void Image_size_that_is_not_a_multiple_of_the_patch_is_a_clear_error()
+    {
+        var config = (UNetConfig)ModelRegistry.FromPreset("unet-tiny-p2", 32, 10, 6, 1.0) with { ImageSize = 33 };
+        var e = Assert.Throws<ArgumentException>(() => ModelRegistry.Create(config));
+        Assert.Contains("patch size 2", e.Message);
+    }
+
+    [Fact]
     public void Image_size_that_does_not_halve_per_level_is_a_clear_error()
     {
         var e = Assert.Throws<ArgumentException>(() => ModelRegistry.Create(ModelRegistry.FromPreset("unet-tiny", 30, 10, 6, 1.0)));

@@ -40,7 +40,8 @@ public sealed class FlowUNet : VelocityModel
         text_encoder = new TextEncoder(config.VocabSize, config.MaxTokens, d, config.TextHeads, config.TextLayers, config.MlpRatio);
         t_embedder = new TimestepEmbedder(d);
         text_pool_proj = Linear(d, d);
-        stem = Conv2d(config.Channels, config.ChannelsAt(0), 3, padding: 1);
+        int cells = config.Channels * config.PatchSize * config.PatchSize;
+        stem = Conv2d(cells, config.ChannelsAt(0), 3, padding: 1);
         down = new ModuleList<UNetLevel>(Enumerable.Range(0, levels)
             .Select(i => Level(i == 0 ? config.ChannelsAt(0) : config.ChannelsAt(i - 1), config.ChannelsAt(i), i)).ToArray());
         downsample = new ModuleList<Conv2d>(Enumerable.Range(0, levels - 1)
@@ -53,7 +54,7 @@ public sealed class FlowUNet : VelocityModel
         upsample = new ModuleList<Conv2d>(Enumerable.Range(1, levels - 1).Select(k => levels - 1 - k)
             .Select(i => Conv2d(config.ChannelsAt(i + 1), config.ChannelsAt(i), 3, padding: 1)).ToArray());
         out_norm = GroupNorms.Create(UNetConfig.Groups, config.ChannelsAt(0), UNetConfig.NormEps);
-        out_conv = Conv2d(config.ChannelsAt(0), config.Channels, 3, padding: 1);
+        out_conv = Conv2d(config.ChannelsAt(0), cells, 3, padding: 1);
         RegisterComponents();
         using (no_grad())
         {
@@ -70,7 +71,8 @@ public sealed class FlowUNet : VelocityModel
     {
         using var scope = NewDisposeScope();
         var c = t_embedder.forward(sigma) + text_pool_proj.forward(caption.Pooled);
-        var h = stem.forward(x);
+        int p = _config.PatchSize;
+        var h = stem.forward(p > 1 ? functional.pixel_unshuffle(x, p) : x);
         var skips = new List<Tensor>();
         for (int i = 0; i < down.Count; i++)
         {
@@ -84,6 +86,7 @@ public sealed class FlowUNet : VelocityModel
             if (k > 0) h = upsample[k - 1].forward(functional.interpolate(h, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest));
             h = up[k].forward(cat([h, skips[^(k + 1)]], dim: 1), c, caption);
         }
-        return out_conv.forward(functional.silu(out_norm.forward(h))).MoveToOuterDisposeScope();
+        var v = out_conv.forward(functional.silu(out_norm.forward(h)));
+        return (p > 1 ? functional.pixel_shuffle(v, p) : v).MoveToOuterDisposeScope();
     }
 }

@@ -13,6 +13,11 @@ public sealed record UNetConfig : ModelConfig
     public const int Groups = 8;
 
     public override string Architecture => Name;
+    /// <summary>
+    /// Side of the pixel patches folded into channels before the first level (pixel_unshuffle) and unfolded after the
+    /// last: 2 runs the U-Net on a 16x16 grid of 12-channel cells, with four times fewer pixels at each level.
+    /// </summary>
+    public int PatchSize { get; init; } = 1;
     /// <summary>Channels at full resolution; level i has BaseChannels * ChannelMults[i] and half the previous side.</summary>
     public int BaseChannels { get; init; } = 16;
     public IReadOnlyList<int> ChannelMults { get; init; } = [1, 2, 4];
@@ -30,19 +35,21 @@ public sealed record UNetConfig : ModelConfig
     public static IReadOnlyDictionary<string, UNetConfig> Presets { get; } = new Dictionary<string, UNetConfig>
     {
         ["unet-tiny"] = new() { BaseChannels = 16, ChannelMults = [1, 2, 4], ResBlocksPerLevel = 1, TextDim = 128, TextLayers = 1 },
+        ["unet-tiny-p2"] = new() { PatchSize = 2, BaseChannels = 32, ChannelMults = [1, 2, 4], ResBlocksPerLevel = 1, TextDim = 128, TextLayers = 1 },
         ["unet-small"] = new() { BaseChannels = 32, ChannelMults = [1, 2, 4], ResBlocksPerLevel = 2, TextDim = 256, TextLayers = 2 },
     };
 
     public int ChannelsAt(int level) => BaseChannels * ChannelMults[level];
 
-    /// <summary>Side length in pixels of a level's feature maps.</summary>
-    public int SideAt(int level) => ImageSize >> level;
+    /// <summary>Side length of a level's feature maps (in patches when PatchSize > 1).</summary>
+    public int SideAt(int level) => ImageSize / PatchSize >> level;
 
     public override void CheckLimits(string source)
     {
         // Generous bounds per field (far above the presets), then a memory estimate against the same limit as the DiT's.
         ArchitectureLimits.Bound(source, nameof(ImageSize), ImageSize, 1, 4096);
         ArchitectureLimits.Bound(source, nameof(Channels), Channels, 1, 64);
+        ArchitectureLimits.Bound(source, nameof(PatchSize), PatchSize, 1, 16);
         ArchitectureLimits.Bound(source, nameof(BaseChannels), BaseChannels, 1, 4096);
         ArchitectureLimits.Bound(source, "ChannelMults.Count", ChannelMults.Count, 1, 12);
         foreach (var m in ChannelMults) ArchitectureLimits.Bound(source, nameof(ChannelMults), m, 1, 64);
@@ -57,7 +64,7 @@ public sealed record UNetConfig : ModelConfig
         double d = TextDim, parameters = (double)VocabSize * d + TextLayers * (4 + 2 * MlpRatio) * d * d, activations = 0;
         for (int i = 0; i < ChannelMults.Count; i++)
         {
-            double c = (double)BaseChannels * ChannelMults[i], pixels = Math.Pow((double)ImageSize / (1L << i), 2);
+            double c = (double)BaseChannels * ChannelMults[i], pixels = Math.Pow((double)ImageSize / PatchSize / (1L << i), 2);
             // Down and up path: two 3x3 convs and a condition projection per block; about eight c-wide maps kept per block.
             parameters += 2 * ResBlocksPerLevel * (2 * 9 * c * c + 2 * d * c);
             activations += 2 * ResBlocksPerLevel * 8 * c * pixels;
@@ -70,8 +77,10 @@ public sealed record UNetConfig : ModelConfig
         base.Validate();
         if (BaseChannels < 1 || ChannelMults.Count < 1 || ChannelMults.Any(m => m < 1) || ResBlocksPerLevel < 1 || Heads < 1 || TextDim < 1 || TextHeads < 1 || TextLayers < 0 || !(MlpRatio > 0))
             throw new ArgumentException($"base channels {BaseChannels}, channel multipliers [{string.Join(", ", ChannelMults)}], res blocks {ResBlocksPerLevel}, heads {Heads}, text width {TextDim}, text heads {TextHeads} and MLP ratio {MlpRatio} must be positive");
-        if (ImageSize % (1 << (ChannelMults.Count - 1)) != 0)
-            throw new ArgumentException($"image size {ImageSize} must halve evenly {ChannelMults.Count - 1} times (one per level below the first)");
+        if (PatchSize < 1 || ImageSize % PatchSize != 0)
+            throw new ArgumentException($"image size {ImageSize} is not a multiple of the patch size {PatchSize}");
+        if (ImageSize / PatchSize % (1 << (ChannelMults.Count - 1)) != 0)
+            throw new ArgumentException($"image size {ImageSize} / patch size {PatchSize} must halve evenly {ChannelMults.Count - 1} times (one per level below the first)");
         for (int i = 0; i < ChannelMults.Count; i++)
         {
             if (ChannelsAt(i) % Groups != 0) throw new ArgumentException($"level {i} has {ChannelsAt(i)} channels, not a multiple of the {Groups} GroupNorm groups");
