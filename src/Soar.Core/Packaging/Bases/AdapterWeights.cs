@@ -1,0 +1,53 @@
+using Soar.Core.Checkpoints;
+using static TorchSharp.torch;
+
+namespace Soar.Core.Packaging.Bases;
+
+/// <summary>
+/// A checkpoint's LoRA tensors alone (names with .lora_A. / .lora_B.), under the checkpoint's own state-dict names:
+/// what an adapter package carries instead of model.safetensors and ema.safetensors.
+/// </summary>
+public static class AdapterWeights
+{
+    /// <summary>Package sub-folder of a link holding its model.safetensors and ema.safetensors adapters.</summary>
+    public const string Folder = "adapter";
+
+    public static bool IsAdapter(string name) => name.Contains(".lora_A.", StringComparison.Ordinal) || name.Contains(".lora_B.", StringComparison.Ordinal);
+
+    /// <summary>Writes the adapter tensors of <paramref name="checkpointFile"/> to <paramref name="target"/>.</summary>
+    public static void Extract(string checkpointFile, string target)
+    {
+        var (tensors, metadata) = SafeTensorsFile.Load(checkpointFile);
+        try
+        {
+            var adapters = tensors.Where(t => IsAdapter(t.Key)).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+            if (adapters.Count == 0) throw new InvalidDataException($"{checkpointFile} holds no LoRA tensors although its config names adapters");
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            SafeTensorsFile.Save(target, adapters, metadata);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Copies <paramref name="file"/>'s adapters into <paramref name="model"/>: exactly its adapter tensors, names and shapes checked.</summary>
+    public static void LoadInto(string file, nn.Module model)
+    {
+        var (tensors, _) = SafeTensorsFile.Load(file);
+        try
+        {
+            var target = model.state_dict().Where(t => IsAdapter(t.Key)).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+            var wrong = target.Keys.Where(k => !tensors.TryGetValue(k, out var t) || !t.shape.SequenceEqual(target[k].shape))
+                .Concat(tensors.Keys.Where(k => !target.ContainsKey(k))).Order(StringComparer.Ordinal).ToList();
+            if (wrong.Count > 0)
+                throw new InvalidDataException($"{file}: its adapters do not fit the model its config describes ({string.Join(", ", wrong.Take(5))}{(wrong.Count > 5 ? ", ..." : "")})");
+            using var noGrad = no_grad();
+            foreach (var (name, t) in target) t.copy_(tensors[name]);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+}
