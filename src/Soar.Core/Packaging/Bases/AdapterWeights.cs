@@ -14,20 +14,41 @@ public static class AdapterWeights
 
     public static bool IsAdapter(string name) => name.Contains(".lora_A.", StringComparison.Ordinal) || name.Contains(".lora_B.", StringComparison.Ordinal);
 
-    /// <summary>Writes the adapter tensors of <paramref name="checkpointFile"/> to <paramref name="target"/>.</summary>
+    /// <summary>
+    /// Writes the adapter tensors of <paramref name="checkpointFile"/> to <paramref name="target"/>, copied as bytes from
+    /// the header's offsets: a 5 GB checkpoint is never loaded to cut out its adapters.
+    /// </summary>
     public static void Extract(string checkpointFile, string target)
     {
-        var (tensors, metadata) = SafeTensorsFile.Load(checkpointFile);
-        try
+        var header = SafeTensorsFile.ReadHeader(checkpointFile);
+        var adapters = header.Entries.Where(e => IsAdapter(e.Name)).ToList();
+        if (adapters.Count == 0) throw new InvalidDataException($"{checkpointFile} holds no LoRA tensors although its config names adapters");
+        var entries = new List<SafeTensorsEntry>(adapters.Count);
+        long offset = 0;
+        foreach (var e in adapters)
         {
-            var adapters = tensors.Where(t => IsAdapter(t.Key)).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
-            if (adapters.Count == 0) throw new InvalidDataException($"{checkpointFile} holds no LoRA tensors although its config names adapters");
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            SafeTensorsFile.Save(target, adapters, metadata);
+            entries.Add(e with { Begin = offset, End = offset + e.ByteLength });
+            offset += e.ByteLength;
         }
-        finally
+        var json = SafeTensorsHeader.Serialize(entries, header.Metadata);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        using var source = File.OpenRead(checkpointFile);
+        using var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write);
+        Span<byte> length = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)json.Length);
+        output.Write(length);
+        output.Write(json);
+        var buffer = new byte[1 << 16];
+        foreach (var e in adapters)
         {
-            foreach (var t in tensors.Values) t.Dispose();
+            source.Position = header.DataStart + e.Begin;
+            for (long left = e.ByteLength; left > 0;)
+            {
+                int read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+                if (read == 0) throw new EndOfStreamException($"{checkpointFile}: {e.Name} is cut short");
+                output.Write(buffer, 0, read);
+                left -= read;
+            }
         }
     }
 

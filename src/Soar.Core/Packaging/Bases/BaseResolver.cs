@@ -20,7 +20,8 @@ namespace Soar.Core.Packaging.Bases;
 /// </summary>
 public static class BaseResolver
 {
-    private const string StampSuffix = ".key";
+    /// <summary>The key a rebuilt folder was made for (package, base, folder): another key is rebuilt.</summary>
+    private const string StampFile = "base.key";
 
     /// <summary>The model stage folder to use for <paramref name="package"/>: its own, or the one rebuilt on its base.</summary>
     public static string ModelDirOf(ExtractedModelPackage package, BaseLookup lookup)
@@ -39,11 +40,11 @@ public static class BaseResolver
         try
         {
             Build(package, reference, pipelineDir, baseModelDir, temp, label);
-            if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
-            Directory.Move(temp, target);
-            File.WriteAllText(target + StampSuffix, key);
+            File.WriteAllText(Path.Combine(temp, StampFile), key);
+            if (Directory.Exists(target) && !IsBuilt(target, key)) Directory.Delete(target, recursive: true);
+            if (!Directory.Exists(target)) Directory.Move(temp, target);
         }
-        catch (IOException) when (IsBuilt(target, key)) { } // another worker built the same folder first
+        catch (IOException) when (IsBuilt(target, key)) { } // another worker of the build moved the same folder in first
         finally
         {
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
@@ -54,7 +55,8 @@ public static class BaseResolver
 
     private static bool IsBuilt(string target, string key)
     {
-        if (!File.Exists(target + StampSuffix) || File.ReadAllText(target + StampSuffix) != key) return false;
+        var stamp = Path.Combine(target, StampFile);
+        if (!File.Exists(stamp) || File.ReadAllText(stamp) != key) return false;
         try { CheckpointChecksums.Verify(Path.Combine(target, TrainedModel.CheckpointFolder)); return true; }
         catch (InvalidDataException) { return false; }
     }
