@@ -12,7 +12,7 @@ public sealed class LoraPackageTests(ToolingFixture tooling)
 {
     private const string Look = """<Stage Include="look" Kind="sample" {0} Prompts="a small star icon|a small moon icon" Count="2" Steps="2" />""";
 
-    // About a minute on 2 shared cores: four stage workers, then three consumer builds.
+    // About 100 s on 2 shared cores: four stage workers, then three consumer builds.
     [Fact, Trait("Category", "Slow")]
     public void A_lora_package_holds_no_base_weights_and_another_pipeline_rebuilds_it_on_its_copy_of_the_folder()
     {

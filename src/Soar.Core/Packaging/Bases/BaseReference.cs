@@ -31,6 +31,9 @@ public sealed record BaseReference
         ? $"model package {Id} {Version} (content hash {ContentHash})"
         : $"the diffusers pipeline folder with content hash {ContentHash} (the producer's folder was named '{PipelineName}')";
 
+    private static bool IsPlainName(string name) =>
+        name.Length > 0 && name is not ("." or "..") && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.');
+
     public string ToJson() => JsonSerializer.Serialize(this, StageManifest.Json);
 
     public static BaseReference? Read(string packageDir, string source)
@@ -43,6 +46,11 @@ public sealed record BaseReference
             if (reference.Kind is not (PackageKind or PipelineKind) || reference.Kind == PackageKind && (reference.Id is null || reference.Version is null)
                 || reference.Kind == PipelineKind && reference.Pipeline is null)
                 throw new InvalidDataException($"kind '{reference.Kind}' without its fields");
+            // Links are folders of this package: the model last, earlier stages by a plain name (never ../ or a root).
+            if (reference.Links.Count > 0 && reference.Links[^1] != ModelPackageLayout.ModelFolder
+                || reference.Links.SkipLast(1).Any(l => !l.StartsWith(ModelPackageLayout.BasesFolder + "/", StringComparison.Ordinal)
+                    || !IsPlainName(l[(ModelPackageLayout.BasesFolder.Length + 1)..])))
+                throw new InvalidDataException($"links {string.Join(", ", reference.Links)} are not {ModelPackageLayout.BasesFolder}/<stage> folders ending in {ModelPackageLayout.ModelFolder}");
             return reference;
         }
         catch (Exception e) when (e is JsonException or InvalidDataException)

@@ -73,8 +73,11 @@ public static class BaseResolver
             throw new StageException("SOAR2650", $"{label} needs {reference.Describe()}, but {lookup.PipelineDir} is not a usable diffusers pipeline: {e.Message}", e);
         }
         var hashes = PipelineHashes.Of(folder);
-        if (hashes.ContentHash != reference.ContentHash)
-            throw new StageException("SOAR2651", $"{label} holds {what} the diffusers pipeline with content hash {reference.ContentHash}, but {folder.Dir} has content hash {hashes.ContentHash} (its {hashes.Differences(reference.Pipeline!)} differ): it is not the folder the model was trained on. Point {lookup.PipelineHint} at that folder (the producer's was named '{reference.PipelineName}'), or train on yours");
+        // Full weights need only the folder's VAE and text encoders; adapters need its transformer too.
+        bool fits = reference.Links.Count > 0 ? hashes.ContentHash == reference.ContentHash
+            : hashes.Vae == reference.Pipeline!.Vae && hashes.TextEncoders == reference.Pipeline.TextEncoders;
+        if (!fits)
+            throw new StageException("SOAR2651", $"{label} holds {what} the diffusers pipeline with content hash {reference.ContentHash}, but {folder.Dir} has content hash {hashes.ContentHash} (its {hashes.Differences(reference.Pipeline!, reference.Links.Count > 0)} differ): it is not the folder the model was trained on. Point {lookup.PipelineHint} at that folder (the producer's was named '{reference.PipelineName}'), or train on yours");
         return folder.Dir;
     }
 

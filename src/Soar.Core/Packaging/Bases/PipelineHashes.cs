@@ -20,8 +20,8 @@ public sealed record PipelineHashes(string Transformer, string Vae, string TextE
         SD3PipelineFolder.HashOf(folder.TransformerDir), folder.VaeHash(), folder.TextEncodersHash(),
         folder.SchedulerDir is null ? "none" : SD3PipelineFolder.HashOf(folder.SchedulerDir));
 
-    /// <summary>"transformer, vae" (the components whose hash differs from <paramref name="other"/>'s).</summary>
-    public string Differences(PipelineHashes other) => string.Join(", ",
-        new[] { ("transformer", Transformer != other.Transformer), ("vae", Vae != other.Vae), ("text encoders", TextEncoders != other.TextEncoders), ("scheduler", Scheduler != other.Scheduler) }
+    /// <summary>"transformer, vae": the components whose hash differs from <paramref name="other"/>'s (with <paramref name="all"/>, else only VAE and text encoders).</summary>
+    public string Differences(PipelineHashes other, bool all = true) => string.Join(", ",
+        new[] { ("transformer", all && Transformer != other.Transformer), ("vae", Vae != other.Vae), ("text encoders", TextEncoders != other.TextEncoders), ("scheduler", all && Scheduler != other.Scheduler) }
             .Where(c => c.Item2).Select(c => c.Item1));
 }

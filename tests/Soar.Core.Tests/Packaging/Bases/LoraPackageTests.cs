@@ -96,6 +96,16 @@ public sealed class LoraPackageTests(LoraPipeline lora)
         Assert.Equal("SOAR2650", none.Code);
         Assert.Contains(expected, none.Message);
         Assert.Contains("Pipeline=", none.Message);
+
+        // Another transformer with the same VAE and text encoders: not the adapters' base, but enough for full weights.
+        var mixed = lora.Project.Dir.File("mixed-sd3");
+        CopyFolder(lora.Pipeline, mixed);
+        Directory.Delete(Path.Combine(mixed, "transformer"), recursive: true);
+        CopyFolder(lora.Project.Dir.File("other-sd3/transformer"), Path.Combine(mixed, "transformer"));
+        var adapters = Assert.Throws<StageException>(() => lora.Sample("mixed-adapters", [], ("ModelPackage", "Test.Tuned/1.0.0"), ("PackageSource", "feed"), ("PackagePipeline", "mixed-sd3")));
+        Assert.Contains("(its transformer differ)", adapters.Message);
+        lora.Package("pack-full-mixed", "full", "Test.FullMixed");
+        Assert.Equal(lora.Sample("full-producer", ["full"]), lora.Sample("full-mixed", [], ("ModelPackage", "Test.FullMixed/1.0.0"), ("PackageSource", "feed"), ("PackagePipeline", "mixed-sd3")));
     }
 
     [Fact]
@@ -127,6 +137,18 @@ public sealed class LoraPackageTests(LoraPipeline lora)
         var missing = Assert.Throws<StageException>(() => lora.Sample("lonely", [], ("ModelPackage", "Test.OnBase/1.0.0"), ("PackageSource", "lonely-feed"), ("PackagePipeline", "tiny-sd3")));
         Assert.Equal("SOAR2652", missing.Code);
         Assert.Contains("push Test.Base 1.0.0", missing.Message);
+    }
+
+    [Theory]
+    [InlineData("[\"soar/bases/../../../etc\", \"soar/model\"]")]
+    [InlineData("[\"soar/model\", \"soar/bases/tuned\"]")]
+    [InlineData("[\"/tmp/x\", \"soar/model\"]")]
+    public void A_base_reference_whose_links_leave_the_package_is_refused(string links)
+    {
+        var dir = lora.Project.Dir.File($"crafted-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(dir, "soar"));
+        File.WriteAllText(Path.Combine(dir, BaseReference.FileName), $$"""{"kind": "package", "id": "A", "version": "1.0.0", "contentHash": "00", "links": {{links}}}""");
+        Assert.Equal("SOAR2613", Assert.Throws<StageException>(() => BaseReference.Read(dir, "crafted")).Code);
     }
 
     private static void CopyFolder(string from, string to)
