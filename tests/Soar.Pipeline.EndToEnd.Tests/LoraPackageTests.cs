@@ -12,7 +12,7 @@ public sealed class LoraPackageTests(ToolingFixture tooling)
 {
     private const string Look = """<Stage Include="look" Kind="sample" {0} Prompts="a small star icon|a small moon icon" Count="2" Steps="2" />""";
 
-    // About 100 s on 2 shared cores: four stage workers, then three consumer builds.
+    // About two minutes on 2 shared cores: four stage workers, a verify, then three consumer builds.
     [Fact, Trait("Category", "Slow")]
     public void A_lora_package_holds_no_base_weights_and_another_pipeline_rebuilds_it_on_its_copy_of_the_folder()
     {
@@ -44,6 +44,10 @@ public sealed class LoraPackageTests(ToolingFixture tooling)
         }
         // Smaller than the stage's own weights file, which holds the base transformer with the adapters.
         Assert.True(new FileInfo(nupkg).Length < new FileInfo(Path.Combine(producer.StageDir("tuned"), "checkpoint", "model.safetensors")).Length);
+        // Packing the adapters reproduces byte for byte.
+        var repacked = producer.Build("-t:Verify", "-p:SoarVerifyStages=pack");
+        Assert.True(repacked.Succeeded, repacked.ToString());
+        Assert.Contains("verify: stage 'pack' reproduced", repacked.Output);
 
         using var consumer = new SoarProject(
             $"""<BaseModel Include="Test.Tiny.Lora" Version="0.1.0" Source="{feedDir}" Pipeline="my-sd3" />""",

@@ -30,7 +30,7 @@ public static class ModelCard
         else if (config["dataset"]?["stage"]?.GetValue<string>() is { } datasetStage) text.Append("- training data: your own images (dataset stage `").Append(datasetStage).Append("`)\n");
         text.Append('\n');
 
-        if (baseReference is not null) AppendBase(text, baseReference);
+        if (baseReference is not null) AppendBase(text, info, baseReference);
 
         text.Append("## How it was trained\n\n");
         if (config["lineage"] is JsonArray lineage)
@@ -60,7 +60,7 @@ public static class ModelCard
         return text.ToString();
     }
 
-    private static void AppendBase(StringBuilder text, Bases.BaseReference reference)
+    private static void AppendBase(StringBuilder text, ModelPackageInfo info, Bases.BaseReference reference)
     {
         text.Append("## Base\n\n");
         text.Append(reference.Links.Count > 0
@@ -68,7 +68,7 @@ public static class ModelCard
             : $"This package holds full weights; its VAE and text encoders are those of {reference.Describe()}, which a consumer must have.\n");
         text.Append(reference.Kind == Bases.BaseReference.PackageKind
             ? "The base package is restored from the same feed (else the NuGet.config feeds) and must have that content hash.\n\n"
-            : "Point to your copy of the folder with `<BaseModel Include=\"<this package>\" Version=\"...\" Pipeline=\"<folder>\" />` (or `PackagePipeline` on the stage, `--pipeline` for soar sample); its content hash must match.\n\n");
+            : $"Point to your copy of the folder with `<BaseModel Include=\"{info.Id}\" Version=\"{info.Version.ToNormalizedString()}\" Pipeline=\"<folder>\" />` (or `PackagePipeline` on the stage, `--pipeline` for soar sample); its content hash must match.\n\n");
     }
 
     public static string Summary(ModelPackageInfo info, JsonObject config) =>

@@ -52,7 +52,9 @@ public sealed class LoraPackageTests(LoraPipeline lora)
         Assert.Equal(PipelineHashes.Of(SD3PipelineFolder.Open(lora.Pipeline)).ContentHash, reference["contentHash"]!.GetValue<string>());
         Assert.Equal(["soar/bases/tuned", "soar/model"], reference["links"]!.AsArray().Select(l => l!.GetValue<string>()));
         Assert.Equal(PackageContentManifest.AdapterFormat, JsonNode.Parse(Text(nupkg, ModelPackageLayout.ContentManifest))!["format"]!.GetValue<string>());
-        Assert.Contains("LoRA adapters only (2 training stages)", Text(nupkg, "README.md"));
+        var card = Text(nupkg, "README.md");
+        Assert.Contains("LoRA adapters only (2 training stages)", card);
+        Assert.Contains("<BaseModel Include=\"Test.Fixed\" Version=\"1.0.0\" Pipeline=\"<folder>\" />", card);
         Assert.True(new FileInfo(nupkg).Length < new FileInfo(lora.Package("pack-full", "full", "Test.Full")).Length);
     }
 
