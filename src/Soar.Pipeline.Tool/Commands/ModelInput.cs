@@ -22,6 +22,8 @@ public static class ModelInput
         {
             PipelineHint = "--pipeline <folder>",
         };
-        return AdHocStage.Input(new DirectoryInfo(BaseResolver.ModelDirOf(restored, lookup)), "--package");
+        var input = AdHocStage.Input(new DirectoryInfo(BaseResolver.ModelDirOf(restored, lookup)), "--package");
+        // Named after the package, not its cache folder (eval's arms and grids are named after their input).
+        return new StageInput { Name = $"{reference.Id}.{reference.Version}", Kind = input.Kind, Dir = input.Dir };
     }
 }

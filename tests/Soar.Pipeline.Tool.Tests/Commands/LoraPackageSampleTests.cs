@@ -4,7 +4,7 @@ using Soar.Core.Stages;
 
 namespace Soar.Pipeline.Tool.Tests.Commands;
 
-/// <summary>`soar sample --package` of a LoRA package over a diffusers folder: --pipeline names the user's copy.</summary>
+/// <summary>`soar sample --package` and `soar eval --package` of a LoRA package over a diffusers folder: --pipeline names the user's copy.</summary>
 public sealed class LoraPackageSampleTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("soar-lora-sample-").FullName;
@@ -20,7 +20,7 @@ public sealed class LoraPackageSampleTests : IDisposable
         }, new ConsoleStageLog(name, TextWriter.Null), CancellationToken.None);
 
     [Fact]
-    public void Sample_rebuilds_the_package_on_the_pipeline_folder_named_by_the_pipeline_option()
+    public void Sample_and_eval_rebuild_the_package_on_the_pipeline_folder_named_by_the_pipeline_option()
     {
         TinySD3Pipeline.Write(Path.Combine(_root, "tiny"), seed: 3, withT5: false);
         var icons = Directory.CreateDirectory(Path.Combine(_root, "icons")).FullName;
@@ -51,6 +51,14 @@ public sealed class LoraPackageSampleTests : IDisposable
             var with = ToolRun.Soar(Sample("drawn", "--pipeline", Path.Combine(_root, "tiny")));
             Assert.True(with.Exit == 0, with.Error);
             Assert.True(File.Exists(Path.Combine(_root, "drawn", "samples", "0000.png")));
+            var scored = ToolRun.Soar("eval", "--model", Path.Combine(_root, "tuned"), "--package", "Test.Cli.Lora/1.0.0", "--source", Path.Combine(_root, "feed"),
+                "--pipeline", Path.Combine(_root, "tiny"), "--data", Path.Combine(_root, "data"), "--prompts", "a star|a moon", "--samples-per-prompt", "2", "--steps", "2",
+                "--frechet-samples", "0", "--drift-steps", "0.5", "--out", Path.Combine(_root, "scored"));
+            Assert.True(scored.Exit == 0, scored.Error + scored.Output);
+            // The package is the stage it was packed from: both arms draw the same images.
+            for (int i = 0; i < 2; i++)
+                Assert.Equal(File.ReadAllBytes(Path.Combine(_root, "scored", "grids", "tuned", "custom", $"prompt-{i:000}.png")),
+                    File.ReadAllBytes(Path.Combine(_root, "scored", "grids", "Test.Cli.Lora.1.0.0", "custom", $"prompt-{i:000}.png")));
         }
         finally
         {
