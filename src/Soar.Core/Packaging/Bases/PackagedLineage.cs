@@ -27,16 +27,16 @@ public sealed record PackagedLineage(BaseReference? Base, IReadOnlyList<string> 
             var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, TrainedModel.CheckpointFolder, CheckpointLayout.Config)))!.AsObject();
             var pipeline = config["model"]?["architecture"]?.GetValue<string>() == SD3PipelineConfig.Name ? config["model"]?["Pipeline"]?.GetValue<string>() : null;
             if (config["model"]?["Lora"]?.GetValue<string>() is null)
-                return new(pipeline is null ? null : PipelineRoot(manifest, config, pipeline), [],
+                return new(pipeline is null ? null : PipelineRoot(manifest, config, pipeline, projectDir), [],
                     links.Count == 0 ? null : $"its base '{manifest.Name}' is a stage of this project trained on every weight, which no package or diffusers folder holds");
             links.Insert(0, dir);
             var package = manifest.Parameters.GetValueOrDefault(PackageParameter) ?? "";
             // A pipeline base starts the lineage; a package base brings its own lineage along.
             if (package.Length > 0 && pipeline is not null && (config["lineage"] as JsonArray)?.Count == 1)
-                return new(PipelineRoot(manifest, config, pipeline), links, null);
+                return new(PipelineRoot(manifest, config, pipeline, projectDir), links, null);
             if (package.Length > 0) return new(PackageRoot(manifest, package, dir, projectDir), links, null);
             if (config["base_model"]?.GetValue<string>() is not { } baseName)
-                return new(pipeline is null ? null : PipelineRoot(manifest, config, pipeline), [],
+                return new(pipeline is null ? null : PipelineRoot(manifest, config, pipeline, projectDir), [],
                     $"'{manifest.Name}' trained its adapters on a freshly initialised model, whose base weights no package or diffusers folder holds");
             dir = BaseStage(manifest, baseName, dir);
         }
@@ -53,8 +53,11 @@ public sealed record PackagedLineage(BaseReference? Base, IReadOnlyList<string> 
         return baseDir;
     }
 
-    private static BaseReference PipelineRoot(StageManifest manifest, JsonObject config, string folderPath)
+    private static BaseReference PipelineRoot(StageManifest manifest, JsonObject config, string folderPath, string? projectDir)
     {
+        // A stage restored from another machine (SOAR_RUN_CACHE) recorded that machine's path: the project's own folder then.
+        if (!Directory.Exists(folderPath) && projectDir is not null && manifest.Parameters.GetValueOrDefault(PackageParameter) is { Length: > 0 } named)
+            folderPath = Path.GetFullPath(Path.Combine(projectDir, named));
         SD3PipelineFolder folder;
         try { folder = SD3PipelineFolder.Open(folderPath); }
         catch (Exception e) when (e is IOException or InvalidDataException)

@@ -141,6 +141,21 @@ public sealed class LoraPackageTests(LoraPipeline lora)
         Assert.Contains("push Test.Base 1.0.0", missing.Message);
     }
 
+    [Fact]
+    public void Adapters_over_a_fully_trained_stage_of_the_project_are_packed_with_full_weights_and_the_size_error_says_why()
+    {
+        lora.Project.Run("on-full", "sft", ["data", "full"], LoraPipeline.Adapters);
+        var nupkg = lora.Package("pack-on-full", "on-full", "Test.OnFull");
+        Assert.Contains("soar/model/checkpoint/model.safetensors", Entries(nupkg));
+        var reference = JsonNode.Parse(Text(nupkg, BaseReference.FileName))!;
+        Assert.Equal("diffusers", reference["kind"]!.GetValue<string>());
+        Assert.Empty(reference["links"]!.AsArray());
+        var info = ModelPackageInfo.Parse("Test.OnFull", "2.0.0", null, null, null);
+        var e = Assert.Throws<StageException>(() => ModelPackageWriter.Write(info, lora.Project.Dir.File("on-full"), null, lora.Project.Dir.File("too-big"), maxMegabytes: 0));
+        Assert.Equal("SOAR2655", e.Code);
+        Assert.Contains("its base 'full' is a stage of this project trained on every weight", e.Message);
+    }
+
     [Theory]
     [InlineData("[\"soar/bases/../../../etc\", \"soar/model\"]")]
     [InlineData("[\"soar/model\", \"soar/bases/tuned\"]")]
