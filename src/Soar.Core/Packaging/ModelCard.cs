@@ -9,7 +9,7 @@ namespace Soar.Core.Packaging;
 /// <summary>The package README: what the model is, how it was trained (lineage), its scores and how to sample it.</summary>
 public static class ModelCard
 {
-    public static string Render(ModelPackageInfo info, JsonObject config, StageManifest modelManifest, JsonObject? evalMetrics)
+    public static string Render(ModelPackageInfo info, JsonObject config, StageManifest modelManifest, JsonObject? evalMetrics, Bases.BaseReference? baseReference = null)
     {
         var text = new StringBuilder();
         var world = config["dataset"]?["world"]?.GetValue<string>();
@@ -30,6 +30,8 @@ public static class ModelCard
         else if (config["dataset"]?["stage"]?.GetValue<string>() is { } datasetStage) text.Append("- training data: your own images (dataset stage `").Append(datasetStage).Append("`)\n");
         text.Append('\n');
 
+        if (baseReference is not null) AppendBase(text, info, baseReference);
+
         text.Append("## How it was trained\n\n");
         if (config["lineage"] is JsonArray lineage)
             foreach (var (step, index) in lineage.Select((s, i) => (s, i + 1)))
@@ -48,10 +50,25 @@ public static class ModelCard
         text.Append("## How to sample it\n\n```\n");
         text.Append("soar sample --package ").Append(info.Id).Append('/').Append(info.Version.ToNormalizedString())
             .Append(" --source <feed> --prompt \"").Append(ExamplePrompt(world)).Append("\" --out samples\n```\n\n");
-        text.Append("Files: `").Append(ModelPackageLayout.ModelFolder).Append("/checkpoint` (config.json, model.safetensors), `")
+        if (baseReference is { Links.Count: > 0 })
+            text.Append("Files: `").Append(ModelPackageLayout.ModelFolder).Append("/adapter` (the LoRA tensors of model.safetensors and ema.safetensors), `")
+                .Append(ModelPackageLayout.ModelFolder).Append("/lora/pytorch_lora_weights.safetensors` (diffusers' format), `").Append(Bases.BaseReference.FileName).Append("` (the base), `")
+                .Append(ModelPackageLayout.ContentManifest).Append("` (SHA-256 of every file, checked before use).\n");
+        else text.Append("Files: `").Append(ModelPackageLayout.ModelFolder).Append("/checkpoint` (config.json, model.safetensors), `")
             .Append(ModelPackageLayout.ContentManifest).Append("` (SHA-256 of every file, checked before use).\n");
         if (info.License is not null) text.Append("\nLicense: ").Append(info.License).Append('\n');
         return text.ToString();
+    }
+
+    private static void AppendBase(StringBuilder text, ModelPackageInfo info, Bases.BaseReference reference)
+    {
+        text.Append("## Base\n\n");
+        text.Append(reference.Links.Count > 0
+            ? $"This package holds LoRA adapters only ({reference.Links.Count} training stage{(reference.Links.Count == 1 ? "" : "s")}), not the base weights: they are rebuilt on {reference.Describe()}, which a consumer must have.\n"
+            : $"This package holds full weights; its VAE and text encoders are those of {reference.Describe()}, which a consumer must have.\n");
+        text.Append(reference.Kind == Bases.BaseReference.PackageKind
+            ? "The base package is restored from the same feed (else the NuGet.config feeds) and must have that content hash.\n\n"
+            : $"Point to your copy of the folder with `<BaseModel Include=\"{info.Id}\" Version=\"{info.Version.ToNormalizedString()}\" Pipeline=\"<folder>\" />` (or `PackagePipeline` on the stage, `--pipeline` for soar sample); its content hash must match.\n\n");
     }
 
     public static string Summary(ModelPackageInfo info, JsonObject config) =>

@@ -105,8 +105,10 @@ public static class ModelPackageExtractor
         {
             if (!file.StartsWith(prefix, StringComparison.Ordinal)) continue;
             var relative = file[prefix.Length..];
-            // The packed checkpoint's checksums.json is rewritten (it leaves the optimizer out), so the stage never recorded it.
-            if (relative == ContentHash.ManifestFileName || relative == $"{TrainedModel.CheckpointFolder}/{CheckpointLayout.Checksums}") continue;
+            // The packed checkpoint's checksums.json is rewritten (it leaves the optimizer out), so the stage never recorded it;
+            // adapter/ holds tensors cut from the recorded weights, checked when the weights are rebuilt on the base (BaseResolver).
+            if (relative == ContentHash.ManifestFileName || relative == $"{TrainedModel.CheckpointFolder}/{CheckpointLayout.Checksums}"
+                || relative.StartsWith($"{Bases.AdapterWeights.Folder}/", StringComparison.Ordinal)) continue;
             if (!modelManifest.Outputs.TryGetValue(relative, out var recorded))
                 throw new StageException("SOAR2613", $"{source}: {file} is not an output of the model stage it claims to come from (its manifest does not list {relative}); the package was tampered with");
             if (recorded.Sha256 != sha)

@@ -34,8 +34,18 @@ public static class ModelPackageInput
         CheckPin(context, reference, restored);
         if (projectDir is not null) PackageLockFile.Enforce(projectDir, restored);
         context.Log.Info($"model package {reference.Id} {reference.Version} from {feed.Source.Source}: verified, content hash {restored.ContentHash} (recomputed from its files), {restored.Signature}");
-        return new StageInput { Name = $"{reference.Id}/{reference.Version}", Kind = "package", Dir = restored.ModelDir };
+        var baseFolder = context.String(PipelineParameter);
+        var lookup = new Bases.BaseLookup(BaseFeeds(feed, workingDir), ModelPackageReference.CacheRoot(projectDir),
+            baseFolder.Length == 0 ? null : Path.GetFullPath(Path.Combine(workingDir, baseFolder)), projectDir, context.Log.Info);
+        return new StageInput { Name = $"{reference.Id}/{reference.Version}", Kind = "package", Dir = Bases.BaseResolver.ModelDirOf(restored, lookup) };
     }
+
+    /// <summary>The diffusers folder a package trained on one is rebuilt on (&lt;BaseModel Pipeline="..."&gt; sets it).</summary>
+    public const string PipelineParameter = "PackagePipeline";
+
+    /// <summary>Where a package's base package is looked for: the package's own feed, then the NuGet.config feeds.</summary>
+    public static IReadOnlyList<ModelFeed> BaseFeeds(ModelFeed feed, string workingDir) =>
+        [feed, .. ModelFeed.Configured(workingDir).Where(f => f.Source.Source != feed.Source.Source)];
 
     /// <summary>Kind of the input a diffusers pipeline folder becomes.</summary>
     public const string PipelineKind = "diffusers";

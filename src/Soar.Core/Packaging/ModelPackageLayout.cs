@@ -12,6 +12,8 @@ public static class ModelPackageLayout
     public const string ModelFolder = "soar/model";
     /// <summary>The eval stage's metrics.json, report.html and manifest.json, when the package stage had one.</summary>
     public const string EvalFolder = "soar/eval";
+    /// <summary>An adapter package's earlier LoRA stages (soar/bases/&lt;stage&gt;/), laid out as the model folder.</summary>
+    public const string BasesFolder = "soar/bases";
 
     /// <summary>Files NuGet writes itself (nuspec, OPC parts); not covered by the content manifest.</summary>
     public static bool IsNuGetMetadata(string path) =>

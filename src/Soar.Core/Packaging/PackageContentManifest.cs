@@ -7,6 +7,8 @@ namespace Soar.Core.Packaging;
 public sealed class PackageContentManifest
 {
     public const string CurrentFormat = "soar-model-package/1";
+    /// <summary>A package of LoRA adapters that references its base (soar/base.json) instead of holding full weights.</summary>
+    public const string AdapterFormat = "soar-model-package/2";
 
     public string Format { get; init; } = CurrentFormat;
     public required string Id { get; init; }
@@ -24,8 +26,8 @@ public sealed class PackageContentManifest
         {
             var manifest = JsonSerializer.Deserialize<PackageContentManifest>(json, StageManifest.Json)
                 ?? throw new InvalidDataException("empty");
-            if (manifest.Format != CurrentFormat)
-                throw new StageException("SOAR2610", $"{source}: {ModelPackageLayout.ContentManifest} has format '{manifest.Format}'; this soar reads '{CurrentFormat}' (update soar)");
+            if (manifest.Format is not (CurrentFormat or AdapterFormat))
+                throw new StageException("SOAR2610", $"{source}: {ModelPackageLayout.ContentManifest} has format '{manifest.Format}'; this soar reads '{CurrentFormat}' and '{AdapterFormat}' (update soar)");
             return manifest;
         }
         catch (Exception e) when (e is JsonException or InvalidDataException)

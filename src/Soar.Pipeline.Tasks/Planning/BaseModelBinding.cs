@@ -10,6 +10,9 @@ namespace Soar.Pipeline.Tasks;
 /// is a diffusers pipeline: those stages get ModelPackage="models/sd3-medium" and every curate stage without its own
 /// Pipeline gets Pipeline="models/sd3-medium", so the data is encoded by that pipeline's VAE and text encoders. As a
 /// path parameter its files are inputs of those stages: editing a weight reruns them.
+/// `&lt;BaseModel Include="My.Sd35.Tuned" Version="1.0.0" Pipeline="models/sd3-medium" /&gt;`: a package trained on a
+/// diffusers folder; the folder becomes PackagePipeline on those stages (the package is rebuilt on it) and Pipeline on
+/// every curate stage without its own.
 /// </summary>
 public static class BaseModelBinding
 {
@@ -17,16 +20,17 @@ public static class BaseModelBinding
     private const string SourceParameter = "PackageSource";
     private const string ContentHashParameter = "PackageContentHash";
     private const string PipelineParameter = "Pipeline";
+    private const string PackagePipelineParameter = "PackagePipeline";
     private const string CurateKind = "curate";
     private const string PipelineIndexFile = "model_index.json";
     /// <summary>Kinds whose output is a model another stage can start from.</summary>
     private static readonly string[] ModelKinds = ["sft", "soar", "flow-grpo"];
 
-    /// <summary>A &lt;BaseModel&gt; item: package id, Version and optional Source and ContentHash (pin) metadata.</summary>
-    public sealed record Reference(string Id, string Version, string Source, string ContentHash = "");
+    /// <summary>A &lt;BaseModel&gt; item: package id, Version and optional Source, ContentHash (pin) and Pipeline (folder) metadata.</summary>
+    public sealed record Reference(string Id, string Version, string Source, string ContentHash = "", string Pipeline = "");
 
     public static IReadOnlyList<Reference> Read(IEnumerable<ITaskItem> items) =>
-        items.Select(i => new Reference(i.ItemSpec, i.GetMetadata("Version").Trim(), i.GetMetadata("Source").Trim(), i.GetMetadata("ContentHash").Trim())).ToList();
+        items.Select(i => new Reference(i.ItemSpec, i.GetMetadata("Version").Trim(), i.GetMetadata("Source").Trim(), i.GetMetadata("ContentHash").Trim(), i.GetMetadata("Pipeline").Trim())).ToList();
 
     public static IReadOnlyList<StageDeclaration> Apply(IReadOnlyList<StageDeclaration> stages, IReadOnlyList<Reference> baseModels,
         KindCatalog catalog, string projectFile, List<PipelineDiagnostic> errors)
@@ -54,15 +58,21 @@ public static class BaseModelBinding
             errors.Add(new PipelineDiagnostic(PipelineErrors.BaseModel, $"<BaseModel Include=\"{model.Id}\"> needs a Version, e.g. Version=\"1.0.0\" (or Include a diffusers pipeline folder that exists, relative to the project)", projectFile, ProjectLineMap.FindItemLine(projectFile, "BaseModel", model.Id, 0)));
             return stages;
         }
-        return BindModel(stages, catalog, $"{model.Id}/{model.Version}", parameters =>
+        var bound = BindModel(stages, catalog, $"{model.Id}/{model.Version}", parameters =>
         {
             if (model.Source.Length > 0 && !parameters.ContainsKey(SourceParameter)) parameters[SourceParameter] = model.Source;
             if (model.ContentHash.Length > 0 && !parameters.ContainsKey(ContentHashParameter)) parameters[ContentHashParameter] = model.ContentHash;
+            if (model.Pipeline.Length > 0 && !parameters.ContainsKey(PackagePipelineParameter)) parameters[PackagePipelineParameter] = model.Pipeline;
         });
+        return model.Pipeline.Length == 0 ? bound : WithCuratePipeline(bound, model.Pipeline);
     }
 
     private static IReadOnlyList<StageDeclaration> BindPipeline(IReadOnlyList<StageDeclaration> stages, string folder, KindCatalog catalog) =>
-        BindModel(stages, catalog, folder, _ => { }).Select(stage =>
+        WithCuratePipeline(BindModel(stages, catalog, folder, _ => { }), folder);
+
+    /// <summary>Pipeline=<paramref name="folder"/> on every curate stage without its own: its data is encoded by that folder.</summary>
+    private static IReadOnlyList<StageDeclaration> WithCuratePipeline(IReadOnlyList<StageDeclaration> stages, string folder) =>
+        stages.Select(stage =>
             stage.Kind.Equals(CurateKind, StringComparison.OrdinalIgnoreCase) && !stage.Parameters.ContainsKey(PipelineParameter)
                 ? stage with { Parameters = new Dictionary<string, string>(stage.Parameters, StringComparer.OrdinalIgnoreCase) { [PipelineParameter] = folder } }
                 : stage).ToList();

@@ -11,7 +11,10 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var models = new Option<DirectoryInfo[]>("--model", "-m") { Description = "A finished model stage folder (repeat to compare; the first is the baseline).", Required = true };
+        var models = new Option<DirectoryInfo[]>("--model", "-m") { Description = "A finished model stage folder (repeat to compare; the first is the baseline)." };
+        var packages = new Option<string[]>("--package") { Description = "A model package Id/Version restored from --source, scored after the --model folders (repeat for several)." };
+        var source = new Option<string?>("--source") { Description = "Feed for --package: a NuGet.config source name, an HTTP(S) URL or a folder." };
+        var pipeline = new Option<DirectoryInfo?>("--pipeline") { Description = "The diffusers pipeline folder a --package trained on one needs (its content hash must be the one the package records)." };
         var data = new Option<DirectoryInfo?>("--data", "-d") { Description = "A finished curate stage folder: real images for the Fréchet distance (and prompts for custom data)." };
         var prompts = new Option<string?>("--prompts") { Description = "Prompt sets, ';'-separated (default in_distribution;held_out): in_distribution, held_out, eval, validation, or captions separated by '|'." };
         var inDistribution = new Option<int?>("--in-distribution-prompts") { Description = "Prompts of the in_distribution set, drawn fresh from the world's training captions (default 640)." };
@@ -28,12 +31,15 @@ public static class EvalCommand
 
         var command = new Command("eval", "Score model stages on in-distribution and held-out prompts and write metrics.json, pass/fail grids and report.html.")
         {
-            models, data, prompts, inDistribution, samples, perTask, steps, cfg, seed, driftSteps, driftMode, frechet, device, output,
+            models, packages, source, pipeline, data, prompts, inDistribution, samples, perTask, steps, cfg, seed, driftSteps, driftMode, frechet, device, output,
         };
-        command.SetAction((parse, ct) => CommandAction.Run(() =>
+        command.SetAction((parse, ct) => CommandAction.RunAsync(async ct =>
         {
             var outDir = AdHocStage.PrepareOutput(parse.GetRequiredValue(output));
-            var inputs = parse.GetRequiredValue(models).Select(m => AdHocStage.Input(m, "--model")).ToList();
+            var inputs = (parse.GetValue(models) ?? []).Select(m => AdHocStage.Input(m, "--model")).ToList();
+            foreach (var package in parse.GetValue(packages) ?? [])
+                inputs.Add(await ModelInput.ResolveAsync(null, package, parse.GetValue(source), ct, parse.GetValue(pipeline)));
+            if (inputs.Count == 0) throw new Soar.Core.Stages.StageException("SOAR2631", "give at least one --model <stage folder> or --package Id/Version --source <feed>");
             if (parse.GetValue(data) is { } d) inputs.Add(AdHocStage.Input(d, "--data"));
             var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             AdHocStage.Set(parameters, "Prompts", parse.GetValue(prompts));

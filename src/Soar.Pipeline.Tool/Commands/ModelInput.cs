@@ -1,5 +1,6 @@
 using NuGet.Common;
 using Soar.Core.Packaging;
+using Soar.Core.Packaging.Bases;
 using Soar.Core.Stages;
 
 namespace Soar.Pipeline.Tool.Commands;
@@ -7,7 +8,7 @@ namespace Soar.Pipeline.Tool.Commands;
 /// <summary>The model a command reads: a stage folder (--model) or a model package restored from a feed (--package, --source).</summary>
 public static class ModelInput
 {
-    public static async Task<StageInput> ResolveAsync(DirectoryInfo? model, string? package, string? source, CancellationToken ct)
+    public static async Task<StageInput> ResolveAsync(DirectoryInfo? model, string? package, string? source, CancellationToken ct, DirectoryInfo? pipeline = null)
     {
         if ((model is null) == (package is null))
             throw new StageException("SOAR2631", "give either --model <stage folder> or --package Id/Version --source <feed>");
@@ -17,6 +18,12 @@ public static class ModelInput
         var feed = ModelFeed.Resolve(source, Environment.CurrentDirectory);
         var restored = await feed.RestoreAsync(reference.Id, reference.Version, ModelPackageReference.CacheRoot(null), NullLogger.Instance, ct);
         Console.WriteLine($"using {reference.Id} {reference.Version} from {feed.Source.Source} ({restored.Dir})");
-        return AdHocStage.Input(new DirectoryInfo(restored.ModelDir), "--package");
+        var lookup = new BaseLookup(ModelPackageInput.BaseFeeds(feed, Environment.CurrentDirectory), ModelPackageReference.CacheRoot(null), pipeline?.FullName, null, Console.WriteLine)
+        {
+            PipelineHint = "--pipeline <folder>",
+        };
+        var input = AdHocStage.Input(new DirectoryInfo(BaseResolver.ModelDirOf(restored, lookup)), "--package");
+        // Named after the package, not its cache folder (eval's arms and grids are named after their input).
+        return new StageInput { Name = $"{reference.Id}.{reference.Version}", Kind = input.Kind, Dir = input.Dir };
     }
 }

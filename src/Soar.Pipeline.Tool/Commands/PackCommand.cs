@@ -15,16 +15,17 @@ public static class PackCommand
         var authors = new Option<string?>("--authors") { Description = "Comma-separated authors (default: the id)." };
         var license = new Option<string?>("--license") { Description = "SPDX license expression, e.g. MIT." };
         var description = new Option<string?>("--description") { Description = "One-line description (default: generated)." };
+        var maxMb = new Option<int>("--max-package-mb") { Description = "Refuse a package holding more than this many MB (nuget.org accepts 250); a LoRA-trained model packs its adapters alone.", DefaultValueFactory = _ => PackageSizeLimit.DefaultMegabytes };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to write the .nupkg into.", DefaultValueFactory = _ => new DirectoryInfo(".") };
 
         var command = new Command("pack", "Pack a trained model (checkpoint, lineage, eval metrics, model card) into a NuGet package of type SoarModel.")
         {
-            model, eval, id, version, authors, license, description, output,
+            model, eval, id, version, authors, license, description, maxMb, output,
         };
         command.SetAction((parse, ct) => CommandAction.Run(() =>
         {
             var info = ModelPackageInfo.Parse(parse.GetRequiredValue(id), parse.GetRequiredValue(version), parse.GetValue(authors), parse.GetValue(license), parse.GetValue(description));
-            var path = ModelPackageWriter.Write(info, parse.GetRequiredValue(model).FullName, parse.GetValue(eval)?.FullName, parse.GetRequiredValue(output).FullName);
+            var path = ModelPackageWriter.Write(info, parse.GetRequiredValue(model).FullName, parse.GetValue(eval)?.FullName, parse.GetRequiredValue(output).FullName, parse.GetValue(maxMb));
             Console.WriteLine($"packed {path}");
             // Consumers pin this value (<BaseModel ... ContentHash="..."/>); restore recomputes it from the extracted files.
             Console.WriteLine($"content hash {ModelPackageExtractor.ContentHashOf(path)}");

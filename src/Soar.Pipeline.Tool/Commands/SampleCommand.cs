@@ -29,6 +29,7 @@ public static class SampleCommand
         var model = new Option<DirectoryInfo>("--model", "-m") { Description = "A finished model stage folder (e.g. .soar/base), holding manifest.json and the checkpoint." };
         var package = new Option<string?>("--package") { Description = "A model package Id/Version to restore from --source instead of --model." };
         var source = new Option<string?>("--source") { Description = "Feed for --package: a NuGet.config source name, an HTTP(S) URL or a folder." };
+        var pipeline = new Option<DirectoryInfo?>("--pipeline") { Description = "The diffusers pipeline folder a --package trained on one needs (its content hash must be the one the package records)." };
         var prompts = new Option<string[]>("--prompt", "-p") { Description = "A caption to draw (repeat for several). Default: the held-out prompt set of the model's built-in world (required for a model trained on custom data).", AllowMultipleArgumentsPerToken = false };
         var count = new Option<int?>("--count", "-n") { Description = "Images to draw (prompts are cycled)." };
         var steps = new Option<int?>("--steps") { Description = "Euler steps." };
@@ -39,7 +40,7 @@ public static class SampleCommand
 
         var command = new Command("sample", "Draw images from a checkpoint for a set of prompts (writes PNG grids and a manifest).")
         {
-            model, package, source, prompts, count, steps, cfg, seed, device, output,
+            model, package, source, pipeline, prompts, count, steps, cfg, seed, device, output,
         };
         command.SetAction((parse, ct) => CommandAction.RunAsync(async token =>
         {
@@ -53,7 +54,7 @@ public static class SampleCommand
             // Option values first: a mistake there never waits for a package restore.
             AdHocStage.CheckOptions("sample", parameters, Options);
             var outDir = AdHocStage.PrepareOutput(parse.GetRequiredValue(output));
-            var input = await ModelInput.ResolveAsync(parse.GetValue(model), parse.GetValue(package), parse.GetValue(source), token);
+            var input = await ModelInput.ResolveAsync(parse.GetValue(model), parse.GetValue(package), parse.GetValue(source), token, parse.GetValue(pipeline));
             if (!parameters.ContainsKey("Prompts")) RequireBuiltInWorld(input);
             AdHocStage.Run("sample", outDir, parameters, [input], token);
             Console.WriteLine($"images written to {outDir}");

@@ -17,7 +17,10 @@ public sealed class PackagedPipeline : IDisposable
     /// <summary>The one feed of the project's NuGet.config (others cleared, so no test reaches for nuget.org).</summary>
     public string TeamFeed => Dir.File("team-feed");
 
-    public PackagedPipeline()
+    public PackagedPipeline() : this(trainModel: true) { }
+
+    /// <summary>The project folder with its NuGet.config; with <paramref name="trainModel"/> the shapes pipeline is run in it.</summary>
+    internal PackagedPipeline(bool trainModel)
     {
         Directory.CreateDirectory(TeamFeed);
         File.WriteAllText(Dir.File("NuGet.config"), $"""
@@ -29,6 +32,7 @@ public sealed class PackagedPipeline : IDisposable
               </packageSources>
             </configuration>
             """);
+        if (!trainModel) return;
         Run("data", "curate", [], ("Source", "shapes"), ("Count", "32"), ("ValidationFraction", "0.1"));
         Run("base", "sft", ["data"], ("Steps", "2"), ("BatchSize", "8"));
         Run("eval", "eval", ["base"], ("PromptsPerTask", "1"), ("InDistributionPrompts", "6"), ("SamplesPerPrompt", "1"), ("Steps", "4"), ("Cfg", "2.0"), ("DriftSteps", "0.5"),

@@ -46,6 +46,24 @@ public class BaseModelBindingTests
     }
 
     [Fact]
+    public void A_Pipeline_on_a_package_base_model_is_the_folder_its_stages_rebuild_it_on_and_curate_encodes_with()
+    {
+        var errors = new List<PipelineDiagnostic>();
+        var bound = BaseModelBinding.Apply(
+            [Stage("data", "curate"), Stage("own-data", "curate", "", ("Pipeline", "other")), Stage("tune", "sft", "data"), Stage("look", "sample"), Stage("more", "soar", "data;tune")],
+            [new BaseModelBinding.Reference("My.Sd35.Tuned", "1.0.0", "", "", "models/sd35")], Catalog, "p.soarproj", errors);
+
+        Assert.Empty(errors);
+        var byName = bound.ToDictionary(s => s.Name);
+        Assert.Equal("models/sd35", byName["tune"].Parameters["PackagePipeline"]);
+        Assert.Equal("models/sd35", byName["look"].Parameters["PackagePipeline"]);
+        Assert.False(byName["more"].Parameters.ContainsKey("PackagePipeline"));   // it reads the model 'tune'
+        Assert.Equal("models/sd35", byName["data"].Parameters["Pipeline"]);
+        Assert.Equal("other", byName["own-data"].Parameters["Pipeline"]);
+        Assert.True(Catalog.TryGet("flow-grpo", out var grpo) && grpo.Parameters.ContainsKey("PackagePipeline"));
+    }
+
+    [Fact]
     public void Two_base_models_or_a_missing_version_are_SOAR1016()
     {
         var errors = new List<PipelineDiagnostic>();

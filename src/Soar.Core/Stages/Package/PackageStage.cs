@@ -20,11 +20,11 @@ public sealed class PackageStage : IStage
         var model = context.RequireInput(i => TrainedModel.IsCheckpoint(i.Dir), "a model stage (sft, soar or flow-grpo)");
         var eval = context.FindInput(i => File.Exists(Path.Combine(i.Dir, EvalStage.MetricsFile)));
         cancellationToken.ThrowIfCancellationRequested();
-        var path = ModelPackageWriter.Write(info, model.Dir, eval?.Dir, context.OutputDir);
-        context.Log.Info($"packed '{model.Name}'{(eval is null ? "" : $" with eval '{eval.Name}'")} into {Path.GetFileName(path)}");
+        var projectDir = context.Spec.ProjectPath is { } project ? Path.GetDirectoryName(Path.GetFullPath(project))! : Environment.CurrentDirectory;
+        var path = ModelPackageWriter.Write(info, model.Dir, eval?.Dir, context.OutputDir, context.Int(PackageSizeLimit.Parameter), projectDir);
+        context.Log.Info($"packed '{model.Name}'{(eval is null ? "" : $" with eval '{eval.Name}'")} into {Path.GetFileName(path)} ({new FileInfo(path).Length / 1e6:0.##} MB)");
         if (context.String("PushSource") is { Length: > 0 } source)
         {
-            var projectDir = context.Spec.ProjectPath is { } project ? Path.GetDirectoryName(Path.GetFullPath(project))! : Environment.CurrentDirectory;
             var feed = ModelFeed.Resolve(source, projectDir);
             var pushed = feed.PushAsync(path, feed.ApiKey(context.String("ApiKeyVariable")), NuGet.Common.NullLogger.Instance, cancellationToken).GetAwaiter().GetResult();
             context.Log.Info(pushed ? $"pushed {Path.GetFileName(path)} to {feed.Source.Source}" : $"{feed.Source.Source} already has {Path.GetFileName(path)} with the same bytes; left it as it is");

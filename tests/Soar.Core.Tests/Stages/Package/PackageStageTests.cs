@@ -82,6 +82,23 @@ public class PackageStageTests(PackagedPipeline pipeline)
     }
 
     [Fact]
+    public void A_full_fine_tune_over_MaxPackageMB_is_refused_and_under_it_packs_as_before()
+    {
+        // The tiny dit's model.safetensors and ema.safetensors hold about 6 MB each.
+        var e = Assert.Throws<StageException>(() => Package("too-big", ("PackageId", "Contoso.Shapes.Big"), ("MaxPackageMB", "5")));
+        Assert.Equal("SOAR2655", e.Code);
+        Assert.Contains("MaxPackageMB=5", e.Message);
+        Assert.Contains("Lora=", e.Message);
+        Assert.Contains("external store", e.Message);
+        Assert.False(File.Exists(pipeline.Dir.File("too-big/Contoso.Shapes.Big.1.0.0.nupkg")));
+        var manifest = Package("fits", ("PackageId", "Contoso.Shapes.Big"));
+        Assert.Contains("Contoso.Shapes.Big.1.0.0.nupkg", manifest.Outputs.Keys);
+        using var zip = System.IO.Compression.ZipFile.OpenRead(pipeline.Dir.File("fits/Contoso.Shapes.Big.1.0.0.nupkg"));
+        Assert.Contains(zip.Entries, z => z.FullName == "soar/model/checkpoint/model.safetensors");
+        Assert.DoesNotContain(zip.Entries, z => z.FullName == Soar.Core.Packaging.Bases.BaseReference.FileName);
+    }
+
+    [Fact]
     public void Missing_package_id_is_a_clear_error()
     {
         var e = Assert.Throws<StageException>(() => Package("no-id"));
