@@ -47,6 +47,8 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
     [Output] public string WallSeconds { get; private set; } = "";
 
     private readonly CancellationTokenSource _cancel = new();
+    /// <summary>The worker's code for "stopped by a signal" (Ctrl+C, SIGTERM).</summary>
+    private const string WorkerCancelled = "SOAR0130";
 
     public void Cancel() => _cancel.Cancel();
 
@@ -221,15 +223,16 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         SlurmJobScript.Write(script, SlurmJobScript.Text(stage.Name, kind.Name, Path.GetFullPath(ProjectFile), temp, worker.FileName, worker.ArgumentList, resources.Cpus));
         Directory.CreateDirectory(layout.LogDir);
         var job = new SlurmStageJob(stage.Name, script, layout.Log(stage.Name), Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, layout.SlurmJob(stage.Name), resources);
-        // Jobs of several stages run at once: every line names its stage.
-        return job.Run(line => Relay(line, stage, prefixed: true), status => Log.LogMessage(MessageImportance.High, status),
+        // Jobs of several stages run at once: every line names its stage. The worker's "cancelled" error is its view of
+        // a scancel or a time limit, which the job's own error (SOAR1043, SOAR1044) names better.
+        return job.Run(line => Relay(line, stage, prefixed: true, asMessage: WorkerLine.TryParse(line)?.Code == WorkerCancelled), status => Log.LogMessage(MessageImportance.High, status),
             (code, message) => Error(code, message, stage), _cancel.Token, () => build.IsAlive);
     }
 
     /// <summary>A worker line into the build log: its errors and warnings at the stage's line, the rest as progress.</summary>
-    private void Relay(string line, StageDeclaration stage, bool prefixed)
+    private void Relay(string line, StageDeclaration stage, bool prefixed, bool asMessage = false)
     {
-        if (WorkerLine.TryParse(line) is { } diagnostic)
+        if (!asMessage && WorkerLine.TryParse(line) is { } diagnostic)
         {
             if (diagnostic.IsError) Log.LogError(null, diagnostic.Code, null, stage.File, stage.Line, 0, 0, 0, diagnostic.Message);
             else Log.LogWarning(null, diagnostic.Code, null, stage.File, stage.Line, 0, 0, 0, diagnostic.Message);

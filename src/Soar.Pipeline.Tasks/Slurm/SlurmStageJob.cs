@@ -11,7 +11,14 @@ public sealed class SlurmStageJob(string stage, string script, string log, strin
 {
     /// <summary>How often the job's state is asked for (its log is read four times as often).</summary>
     public TimeSpan Poll { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How long a job neither scontrol nor sacct reports may stay unknown before the stage fails (a restarting controller answers again).</summary>
+    public TimeSpan ForgetAfter { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>The folder of sbatch, scontrol, sacct and scancel; empty: found on PATH (tests point it at stand-ins).</summary>
+    public string CommandDir { get; init; } = "";
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+
+    private SlurmCommand.Result Slurm(string command, IEnumerable<string> arguments) =>
+        SlurmCommand.Run(CommandDir.Length > 0 ? Path.Combine(CommandDir, command) : command, arguments, CommandTimeout);
 
     /// <summary>0 when the job completed, null when it was cancelled for the build (or the build is gone), else 1 with the error reported.</summary>
     public int? Run(Action<string> relay, Action<string> status, Action<string, string> error, CancellationToken cancellation, Func<bool> stillWanted)
@@ -55,7 +62,7 @@ public sealed class SlurmStageJob(string stage, string script, string log, strin
                 {
                     unknownSince ??= DateTime.UtcNow;
                     // scontrol forgets a job MinJobAge after its end; without accounting nothing else knows it.
-                    if (DateTime.UtcNow - unknownSince > TimeSpan.FromSeconds(30))
+                    if (DateTime.UtcNow - unknownSince > ForgetAfter)
                     {
                         Relay(tail.Read(final: true));
                         File.Delete(jobFile);
@@ -93,7 +100,7 @@ public sealed class SlurmStageJob(string stage, string script, string log, strin
             .. resources.SbatchOptions(), script,
         ];
         SlurmCommand.Result submitted;
-        try { submitted = SlurmCommand.Run("sbatch", arguments, CommandTimeout); }
+        try { submitted = Slurm("sbatch", arguments); }
         catch (Win32Exception e)
         {
             error(SlurmErrors.SubmitFailed, $"stage '{stage}': SoarExecutor=slurm, but sbatch could not be started ({e.Message}); run the build on a host with the Slurm client commands on PATH, or build with -p:SoarExecutor=local");
@@ -118,24 +125,24 @@ public sealed class SlurmStageJob(string stage, string script, string log, strin
     }
 
     /// <summary>The job's state from scontrol, else (once scontrol has forgotten it) from sacct; null and why when neither answers.</summary>
-    private static (SlurmJobState? State, string Problem) Query(string jobId)
+    private (SlurmJobState? State, string Problem) Query(string jobId)
     {
         SlurmCommand.Result shown;
-        try { shown = SlurmCommand.Run("scontrol", ["show", "job", "-o", jobId], CommandTimeout); }
+        try { shown = Slurm("scontrol", ["show", "job", "-o", jobId]); }
         catch (Win32Exception e) { return (null, $"scontrol could not be started: {e.Message}"); }
         if (shown.ExitCode == 0 && SlurmJobState.FromScontrol(shown.Output) is { } state) return (state, "");
         try
         {
-            var accounted = SlurmCommand.Run("sacct", ["-n", "-P", "-o", "JobID,State,ExitCode,NodeList,Timelimit", "-j", jobId], CommandTimeout);
+            var accounted = Slurm("sacct", ["-n", "-P", "-o", "JobID,State,ExitCode,NodeList,Timelimit", "-j", jobId]);
             if (accounted.ExitCode == 0 && SlurmJobState.FromSacct(accounted.Output, jobId) is { } fromSacct) return (fromSacct, "");
             return (null, $"scontrol: {shown.Said}; sacct: {(accounted.Said.Length > 0 ? accounted.Said : "no record")}");
         }
         catch (Win32Exception) { return (null, $"scontrol: {shown.Said}; sacct is not installed"); }
     }
 
-    private static SlurmCommand.Result Scancel(string jobId)
+    private SlurmCommand.Result Scancel(string jobId)
     {
-        try { return SlurmCommand.Run("scancel", [jobId], CommandTimeout); }
+        try { return Slurm("scancel", [jobId]); }
         catch (Win32Exception e) { return new SlurmCommand.Result(-1, "", $"scancel could not be started: {e.Message}"); }
     }
 
