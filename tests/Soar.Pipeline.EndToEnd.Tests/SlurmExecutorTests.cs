@@ -9,7 +9,8 @@ namespace Soar.Pipeline.EndToEnd.Tests;
 /// badly gives its own error at the stage's line.
 /// </summary>
 [Collection(BuildCollection.Name)]
-public sealed class SlurmExecutorTests(ToolingFixture tooling)
+[TestCaseOrderer("Soar.Pipeline.EndToEnd.Tests.ByNameOrderer", "Soar.Pipeline.EndToEnd.Tests")]
+public sealed class SlurmExecutorTests(ToolingFixture tooling, SlurmFailuresBuild failures) : IClassFixture<SlurmFailuresBuild>
 {
     private const string Data = """<Stage Include="data" Kind="curate" Count="20" />""";
     // Long enough (30 steps, a checkpoint every 5) to be requeued mid-run.
@@ -54,22 +55,13 @@ public sealed class SlurmExecutorTests(ToolingFixture tooling)
         Assert.Contains("Soar stages: ran: none; up to date: data, left, right, eval", again.Output);
     }
 
+    /// <summary>Runs after the pipeline test (by name), while <see cref="SlurmFailuresBuild"/> waits out its time limit beside it.</summary>
     [SlurmFact]
-    public void A_failed_a_cancelled_an_out_of_memory_and_a_timed_out_job_each_give_their_own_error_and_move_nothing()
+    public void Failed_cancelled_out_of_memory_and_timed_out_jobs_each_give_their_own_error_and_move_nothing()
     {
         Assert.NotNull(tooling.SoarDll);
-        using var project = new SoarProject(
-            """<Stage Include="overtime" Kind="curate" Count="200000" SlurmTime="1" />""",
-            """<Stage Include="cancelled" Kind="curate" Count="200000" />""",
-            """<Stage Include="oom" Kind="curate" Count="20" SlurmMem="40M" />""",
-            """<Stage Include="failing" Kind="curate" Source="no-such-folder" />""");
-        BuildResult result;
-        using (var running = new RunningBuild(project, "-p:SoarExecutor=slurm", "-p:SoarParallel=4", "-m:4"))
-        {
-            var cancelled = running.WaitFor(@"Stage 'cancelled': Slurm job (\d+) running").Groups[1].Value;
-            SlurmCli("scancel", cancelled);
-            result = running.Finish();
-        }
+        var project = failures.Project;
+        var result = failures.Finish();
         Assert.False(result.Succeeded);
         string At(int index) => $"{project.ProjectPath}({SoarProject.FirstStageLine + index}): error";
         Assert.Matches($@"{Escaped(At(0))} SOAR1044: stage 'overtime': Slurm job \d+ reached its time limit \(00:01:00\) and was stopped; give it more with SlurmTime", result.Output);
@@ -88,7 +80,7 @@ public sealed class SlurmExecutorTests(ToolingFixture tooling)
 
     private static string Escaped(string text) => System.Text.RegularExpressions.Regex.Escape(text);
 
-    private static void SlurmCli(string command, params string[] arguments)
+    internal static void SlurmCli(string command, params string[] arguments)
     {
         using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var said = process.StandardError.ReadToEnd() + process.StandardOutput.ReadToEnd();
