@@ -9,6 +9,7 @@ namespace Soar.Pipeline.EndToEnd.Tests;
 /// badly gives its own error at the stage's line.
 /// </summary>
 [Collection(BuildCollection.Name)]
+[Trait("Category", "Slow")]
 [TestCaseOrderer("Soar.Pipeline.EndToEnd.Tests.ByNameOrderer", "Soar.Pipeline.EndToEnd.Tests")]
 public sealed class SlurmExecutorTests(ToolingFixture tooling, SlurmFailuresBuild failures) : IClassFixture<SlurmFailuresBuild>
 {
