@@ -5,10 +5,10 @@ using Microsoft.Build.Utilities;
 namespace Soar.Pipeline.Tasks;
 
 /// <summary>
-/// Runs one stage in the soar worker process: writes its spec, streams the worker's progress into the build log,
-/// and moves the temp output folder into place only when the worker succeeded and the move is still wanted (the
-/// build is alive, holds the output root's lock, and declares the stage as it did at the start). The worker is
-/// stopped when the build is gone. The content stamp is rewritten only when the outputs' content hash changed, so
+/// Runs one stage in the soar worker process, on this host or as a Slurm job (SoarExecutor=slurm): writes its spec,
+/// streams the worker's progress into the build log, and moves the temp output folder into place only when the worker
+/// succeeded and the move is still wanted (the build is alive, holds the output root's lock, and declares the stage as
+/// it did at the start). The worker (or its job) is stopped when the build is gone. The content stamp is rewritten only when the outputs' content hash changed, so
 /// identical outputs do not rerun dependents.
 /// </summary>
 public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTask
@@ -225,8 +225,11 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         var job = new SlurmStageJob(stage.Name, script, layout.Log(stage.Name), Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, layout.SlurmJob(stage.Name), resources);
         // Jobs of several stages run at once: every line names its stage. The worker's "cancelled" error is its view of
         // a scancel or a time limit, which the job's own error (SOAR1043, SOAR1044) names better.
-        return job.Run(line => Relay(line, stage, prefixed: true, asMessage: WorkerLine.TryParse(line)?.Code == WorkerCancelled), status => Log.LogMessage(MessageImportance.High, status),
-            (code, message) => Error(code, message, stage), _cancel.Token, () => build.IsAlive);
+        return job.Run(
+            line => Relay(line, stage, prefixed: true, asMessage: WorkerLine.TryParse(line)?.Code == WorkerCancelled),
+            status => Log.LogMessage(MessageImportance.High, status),
+            (code, message) => Error(code, message, stage),
+            _cancel.Token, () => build.IsAlive);
     }
 
     /// <summary>A worker line into the build log: its errors and warnings at the stage's line, the rest as progress.</summary>

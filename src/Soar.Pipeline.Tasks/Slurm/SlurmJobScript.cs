@@ -14,7 +14,7 @@ public static class SlurmJobScript
         set -euo pipefail
         rm -rf -- {Quote(outputDir)}
         # Threads=0 (auto) uses the CPUs the job was given, not every core of the node.
-        export SOAR_AUTO_THREADS={cpus.ToString(CultureInfo.InvariantCulture)}
+        export {WorkerThreads.Variable}={cpus.ToString(CultureInfo.InvariantCulture)}
         exec {string.Join(" ", new[] { worker }.Concat(workerArguments).Select(Quote))}
 
         """;
