@@ -42,6 +42,7 @@ public sealed class SlurmStageJob(string stage, string script, string log, strin
         SlurmJobState? last = null;
         DateTime? stoppedAt = null;
         var unknownSince = (DateTime?)null;
+        var nextUnreachableNote = DateTime.UtcNow;
         var nextQuery = DateTime.UtcNow;
         var nextWantedCheck = DateTime.UtcNow;
         while (true)
@@ -58,7 +59,14 @@ public sealed class SlurmStageJob(string stage, string script, string log, strin
             {
                 nextQuery = DateTime.UtcNow + Poll;
                 var (state, problem) = Query(jobId);
-                if (state is null)
+                if (state is null && !Forgotten(problem))
+                {
+                    // The controller does not answer (restarting, overloaded): the job may well run on; keep waiting.
+                    if (DateTime.UtcNow >= nextUnreachableNote)
+                        status($"Stage '{stage}': Slurm does not answer about job {jobId} ({problem}); still waiting");
+                    nextUnreachableNote = DateTime.UtcNow.AddMinutes(1);
+                }
+                else if (state is null)
                 {
                     unknownSince ??= DateTime.UtcNow;
                     // scontrol forgets a job MinJobAge after its end; without accounting nothing else knows it.
@@ -123,6 +131,9 @@ public sealed class SlurmStageJob(string stage, string script, string log, strin
         else if (now.State == "RUNNING") status($"Stage '{stage}': Slurm job {jobId} running on {now.Nodes}");
         else if (!now.IsTerminal && now.State != "COMPLETING") status($"Stage '{stage}': Slurm job {jobId} {now.State}");
     }
+
+    /// <summary>Whether Slurm said it does not know the job (rather than not answering at all).</summary>
+    private static bool Forgotten(string problem) => problem.Contains("Invalid job id", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The job's state from scontrol, else (once scontrol has forgotten it) from sacct; null and why when neither answers.</summary>
     private (SlurmJobState? State, string Problem) Query(string jobId)

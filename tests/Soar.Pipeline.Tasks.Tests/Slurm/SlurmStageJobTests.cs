@@ -101,6 +101,19 @@ public class SlurmStageJobTests : IDisposable
     }
 
     [Fact]
+    public void A_controller_that_does_not_answer_for_a_while_is_waited_for()
+    {
+        Slurm("JobId=5 JobState=COMPLETED Reason=None ExitCode=0:0");
+        // Longer than ForgetAfter: not knowing the job is not the same as not answering.
+        Command("scontrol", "n=$(cat \"$here/calls\" 2>/dev/null || echo 0); echo $((n+1)) > \"$here/calls\"; "
+            + "if [ \"$n\" -lt 6 ]; then echo 'slurm_load_jobs error: Unable to contact slurm controller (connect failure)' >&2; exit 1; fi; cat \"$here/state\"");
+        Command("sacct", "echo 'Slurm accounting storage is disabled' >&2; exit 1");
+        Assert.Equal(0, Run());
+        Assert.Empty(_errors);
+        Assert.Single(_status, s => s.Contains("Slurm does not answer about job 5 (scontrol: slurm_load_jobs error: Unable to contact slurm controller"));
+    }
+
+    [Fact]
     public void A_job_scontrol_has_forgotten_is_read_from_sacct()
     {
         Slurm("");
