@@ -1,10 +1,10 @@
 namespace Soar.Pipeline.EndToEnd.Tests;
 
 /// <summary>
-/// The build of SlurmExecutorTests' failing jobs, started with the class: Slurm enforces a time limit in whole minutes and
-/// checks it every 30 s, so the timed-out job takes 60-90 s, spent beside the pipeline test instead of after it. Once its
-/// tooling is built (no two builds build it at once), the 'cancelled' job is scancelled as soon as it runs, so it frees
-/// its CPU for the pipeline's jobs.
+/// The build of SlurmExecutorTests' failing jobs, started with the class: Slurm enforces a time limit in whole minutes
+/// and checks it every 30 s, so the timed-out job (20 million rows, far more than a minute's work anywhere) takes
+/// 60-90 s, spent beside the pipeline test instead of after it. Once its tooling is built (no two builds build it at
+/// once), the 'cancelled' job is scancelled as soon as it runs, so it frees its CPU for the pipeline's jobs.
 /// </summary>
 public sealed class SlurmFailuresBuild : IDisposable
 {
@@ -12,8 +12,8 @@ public sealed class SlurmFailuresBuild : IDisposable
     private BuildResult? _result;
 
     internal SoarProject Project { get; } = new(
-        """<Stage Include="overtime" Kind="curate" Count="200000" SlurmTime="1" />""",
-        """<Stage Include="cancelled" Kind="curate" Count="200000" />""",
+        """<Stage Include="overtime" Kind="curate" Count="20000000" SlurmTime="1" />""",
+        """<Stage Include="cancelled" Kind="curate" Count="20000000" />""",
         """<Stage Include="oom" Kind="curate" Count="20" SlurmMem="40M" />""",
         """<Stage Include="failing" Kind="curate" Source="no-such-folder" />""");
 
