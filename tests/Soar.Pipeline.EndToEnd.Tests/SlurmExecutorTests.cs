@@ -26,8 +26,8 @@ public sealed class SlurmExecutorTests(ToolingFixture tooling, SlurmFailuresBuil
         Assert.NotNull(tooling.SoarDll);
         using var project = new SoarProject(Data, Left, Right, Eval);
         // The local reference first, into the same output root: eval's metrics name its models' folders by absolute path.
-        // Threads=0 stages (eval) get one core in a job; locally, SoarParallel=2's share of two cores is one too.
-        var local = project.Build("-p:SoarParallel=2", "-m:2");
+        // Threads=0 stages (eval) get one thread in a one-CPU job; locally SoarParallel=<cores> gives each one thread too.
+        var local = project.Build($"-p:SoarParallel={Environment.ProcessorCount}", "-m:2");
         Assert.True(local.Succeeded, local.ToString());
         string[] stages = ["data", "left", "right", "eval"];
         var localHashes = stages.Select(s => ContentHash(project.Manifest(s))).ToList();

@@ -104,7 +104,8 @@ public sealed class SlurmStageJob(string stage, string script, string log, strin
     {
         string[] arguments =
         [
-            "--parsable", $"--job-name=soar-{stage}", $"--output={log}", "--open-mode=append", "--requeue", $"--chdir={workDir}",
+            // sbatch expands %j and the like in --output: "%%" is a literal "%".
+            "--parsable", $"--job-name=soar-{stage}", $"--output={log.Replace("%", "%%", StringComparison.Ordinal)}", "--open-mode=append", "--requeue", $"--chdir={workDir}",
             .. resources.SbatchOptions(), script,
         ];
         SlurmCommand.Result submitted;

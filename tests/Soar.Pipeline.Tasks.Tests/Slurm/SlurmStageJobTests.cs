@@ -14,7 +14,7 @@ public class SlurmStageJobTests : IDisposable
     private readonly List<(string Code, string Message)> _errors = [];
 
     private string Bin => Path.Combine(_folder.Path, "bin");
-    private string Log => Path.Combine(_folder.Path, "left.log");
+    private string Log => Path.Combine(_folder.Path, "100%", "left.log");
     private string JobFile => Path.Combine(_folder.Path, "left.job");
 
     /// <summary>A stand-in command: a bash script in the stand-ins' folder, its own folder in $here.</summary>
@@ -27,7 +27,9 @@ public class SlurmStageJobTests : IDisposable
     /// <summary>sbatch writing <paramref name="log"/> into --output and printing job id 5; scontrol printing the state file.</summary>
     private void Slurm(string state, string log = "")
     {
-        Command("sbatch", $"for a in \"$@\"; do case \"$a\" in --output=*) printf '{log}' >> \"${{a#--output=}}\";; esac; done; echo \"$*\" > \"$here/sbatch.args\"; echo 5");
+        // As sbatch does, "%%" in --output is a literal "%".
+        Command("sbatch", $"for a in \"$@\"; do case \"$a\" in --output=*) f=$(printf '%s' \"${{a#--output=}}\" | sed 's/%%/%/g'); printf '{log}' >> \"$f\";; esac; done; "
+            + "echo \"$*\" > \"$here/sbatch.args\"; echo 5");
         File.WriteAllText(Path.Combine(Bin, "state"), state);
         Command("scontrol", "cat \"$here/state\"");
         Command("scancel", "echo \"$1\" > \"$here/scancelled\"; echo 'JobId=5 JobState=CANCELLED Reason=None ExitCode=0:15' > \"$here/state\"");
@@ -35,6 +37,7 @@ public class SlurmStageJobTests : IDisposable
 
     private int? Run(CancellationToken cancellation = default, string? bin = null)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(Log)!);
         var job = new SlurmStageJob("left", "/out/.slurm/left.sh", Log, "/project", JobFile, new SlurmResources("", 1, "", "40M", "", []))
         {
             CommandDir = bin ?? Bin,
@@ -52,7 +55,7 @@ public class SlurmStageJobTests : IDisposable
         Assert.Equal(["[left] step 1/1", "[left] finished"], _lines);
         Assert.Empty(_errors);
         Assert.Contains("Stage 'left' submitted as Slurm job 5 (1 CPU, mem 40M)", _status[0]);
-        Assert.Equal($"--parsable --job-name=soar-left --output={Log} --open-mode=append --requeue --chdir=/project --cpus-per-task=1 --mem=40M /out/.slurm/left.sh",
+        Assert.Equal($"--parsable --job-name=soar-left --output={Log.Replace("%", "%%")} --open-mode=append --requeue --chdir=/project --cpus-per-task=1 --mem=40M /out/.slurm/left.sh",
             File.ReadAllText(Path.Combine(Bin, "sbatch.args")).Trim());
         Assert.False(File.Exists(JobFile));
     }
