@@ -25,6 +25,14 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
     public int Parallel { get; set; } = 1;
     /// <summary>SoarDevices ("cuda:0;cuda:1"), checked here so a bad value fails before anything runs.</summary>
     public string Devices { get; set; } = "";
+    /// <summary>SoarExecutor (local or slurm) and the SoarSlurm* defaults, checked here with every stage's Slurm* metadata.</summary>
+    public string Executor { get; set; } = "local";
+    public string SlurmPartition { get; set; } = "";
+    public string SlurmCpus { get; set; } = "1";
+    public string SlurmGpus { get; set; } = "";
+    public string SlurmMem { get; set; } = "";
+    public string SlurmTime { get; set; } = "";
+    public string SlurmArguments { get; set; } = "";
 
     /// <summary>
     /// Stages in run order; metadata Kind, Manifest, StageInputs (the files of the stage's up-to-date check), Upstream,
@@ -51,6 +59,7 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
             Log.LogError(null, PipelineErrors.BadParallelSetting, null, ProjectFile, 0, 0, 0, 0, $"SoarParallel={Parallel}: give the number of stages to run at once, 1 or more (1 runs them one after another)");
         if (DeviceLease.Parse(Devices, out var deviceError) is null)
             Log.LogError(null, PipelineErrors.BadParallelSetting, null, ProjectFile, 0, 0, 0, 0, $"SoarDevices=\"{Devices}\": {deviceError}");
+        CheckExecutor(plan.Ordered, catalog);
         if (Log.HasLoggedErrors) return false;
 
         var layout = new StageLayout(OutputRoot);
@@ -116,6 +125,26 @@ public sealed class ResolveSoarStages : Microsoft.Build.Utilities.Task
             return item;
         }).ToArray();
         return !Log.HasLoggedErrors;
+    }
+
+    /// <summary>SoarExecutor and the Slurm resources: the project's once at the project, each stage's own at its line.</summary>
+    private void CheckExecutor(IReadOnlyList<StageDeclaration> stages, KindCatalog catalog)
+    {
+        if (!Executor.Equals("local", StringComparison.OrdinalIgnoreCase) && !Executor.Equals("slurm", StringComparison.OrdinalIgnoreCase))
+            Log.LogError(null, SlurmErrors.BadSetting, null, ProjectFile, 0, 0, 0, 0, $"SoarExecutor={Executor}: give local (stages run on this host) or slurm (each stale stage is a Slurm job)");
+        var defaults = new SlurmResources.Defaults(SlurmPartition, SlurmCpus, SlurmGpus, SlurmMem, SlurmTime, SlurmArguments);
+        var projectProblems = new List<string>();
+        SlurmResources.Resolve(defaults, _ => "", 0, projectProblems);
+        foreach (var problem in projectProblems) Log.LogError(null, SlurmErrors.BadSetting, null, ProjectFile, 0, 0, 0, 0, problem);
+        foreach (var stage in stages)
+        {
+            var item = Stages.First(s => string.Equals(s.ItemSpec, stage.Name, StringComparison.OrdinalIgnoreCase));
+            var threads = catalog.TryGet(stage.Kind, out var kind) && kind.Parameters.ContainsKey("Threads") && int.TryParse(kind.Value(stage.Parameters, "Threads"), out var t) ? t : 0;
+            var problems = new List<string>();
+            SlurmResources.Resolve(defaults, item.GetMetadata, threads, problems);
+            foreach (var problem in problems.Except(projectProblems))
+                Log.LogError(null, SlurmErrors.BadSetting, null, stage.File, stage.Line, 0, 0, 0, $"stage '{stage.Name}': {problem}");
+        }
     }
 
     /// <summary>The stages named in <see cref="Only"/> with everything upstream of them; null after an error.</summary>

@@ -5,10 +5,10 @@ using Microsoft.Build.Utilities;
 namespace Soar.Pipeline.Tasks;
 
 /// <summary>
-/// Runs one stage in the soar worker process: writes its spec, streams the worker's progress into the build log,
-/// and moves the temp output folder into place only when the worker succeeded and the move is still wanted (the
-/// build is alive, holds the output root's lock, and declares the stage as it did at the start). The worker is
-/// stopped when the build is gone. The content stamp is rewritten only when the outputs' content hash changed, so
+/// Runs one stage in the soar worker process, on this host or as a Slurm job (SoarExecutor=slurm): writes its spec,
+/// streams the worker's progress into the build log, and moves the temp output folder into place only when the worker
+/// succeeded and the move is still wanted (the build is alive, holds the output root's lock, and declares the stage as
+/// it did at the start). The worker (or its job) is stopped when the build is gone. The content stamp is rewritten only when the outputs' content hash changed, so
 /// identical outputs do not rerun dependents.
 /// </summary>
 public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTask
@@ -31,12 +31,24 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
     public int Parallel { get; set; } = 1;
     /// <summary>SoarDevices ("cuda:0;cuda:1"): a stage with Device=auto|cuda runs on one it leases (<see cref="DeviceLease"/>).</summary>
     public string Devices { get; set; } = "";
+    /// <summary>SoarExecutor: local (the worker runs here) or slurm (each stage is a Slurm job; <see cref="SlurmStageJob"/>).</summary>
+    public string Executor { get; set; } = "local";
+    /// <summary>The project's SoarSlurm* defaults; a stage's SlurmPartition, SlurmCpus, ... metadata override them.</summary>
+    public string SlurmPartition { get; set; } = "";
+    public string SlurmCpus { get; set; } = "1";
+    public string SlurmGpus { get; set; } = "";
+    public string SlurmMem { get; set; } = "";
+    public string SlurmTime { get; set; } = "";
+    /// <summary>SoarSlurmArguments: further sbatch options, ';'-separated (e.g. --account=proj;--qos=high).</summary>
+    public string SlurmArguments { get; set; } = "";
 
     [Output] public bool Ran { get; private set; }
     /// <summary>The run's wall time from its manifest, in seconds with one decimal ("12.3"); empty when it did not finish.</summary>
     [Output] public string WallSeconds { get; private set; } = "";
 
     private readonly CancellationTokenSource _cancel = new();
+    /// <summary>The worker's code for "stopped by a signal" (Ctrl+C, SIGTERM).</summary>
+    private const string WorkerCancelled = "SOAR0130";
 
     public void Cancel() => _cancel.Cancel();
 
@@ -81,8 +93,7 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         try
         {
             StageSpecFile.Write(layout.Spec(stage.Name), stage.Name, kind.Name, Path.GetFullPath(ProjectFile), temp, given, inputs, fingerprint, resumeDir);
-            using var device = LeaseDevice(stage, kind, layout, build);
-            var exitCode = device is { Lease: null, Wanted: true } ? null : RunWorker(stage, layout, build, device.Lease);
+            var exitCode = Executor.Equals("slurm", StringComparison.OrdinalIgnoreCase) ? RunSlurmJob(item, stage, kind, layout, build, temp) : RunHere(stage, kind, layout, build);
             if (exitCode is null && !build.IsAlive)
                 return Refuse(StageRunErrors.BuildGone, $"stage '{stage.Name}': the build that started it (pid {build.Pid}) is gone; the worker was stopped and nothing was moved into place", stage, layout);
             if (exitCode is null)
@@ -91,7 +102,8 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
                 return Log.HasLoggedErrors ? false
                     : Error(PipelineErrors.WorkerFailed, $"stage '{stage.Name}': the soar worker exited with code {exitCode}; see the lines above", stage);
 
-            var contentHash = ReadFinishedManifest(temp, fingerprint, stage);
+            var contentHash = ReadFinishedManifest(temp, fingerprint, stage, Executor.Equals("slurm", StringComparison.OrdinalIgnoreCase)
+                ? "; is SoarOutputRoot on a file system the Slurm nodes share?" : "");
             if (contentHash is null) return false;
             if (WhyNotMove(layout, build, startedFor) is { } why)
                 return Refuse(StageRunErrors.StaleRun, $"stage '{stage.Name}': {why}; its outputs were discarded and the next build runs it for what is declared then", stage, layout);
@@ -159,6 +171,13 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         public void Dispose() => Lease?.Dispose();
     }
 
+    /// <summary>The worker on this host, on a device of SoarDevices when the stage wants one.</summary>
+    private int? RunHere(StageDeclaration stage, KindInfo kind, StageLayout layout, ProcessIdentity build)
+    {
+        using var device = LeaseDevice(stage, kind, layout, build);
+        return device is { Lease: null, Wanted: true } ? null : RunWorker(stage, layout, build, device.Lease);
+    }
+
     private int? RunWorker(StageDeclaration stage, StageLayout layout, ProcessIdentity build, DeviceLease? device)
     {
         var info = WorkerProcess.StartInfo(ToolPath, DotnetHostPath, ["stage", "run", layout.Spec(stage.Name)]);
@@ -167,8 +186,6 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         if (WorkerThreads.ForAuto(Parallel, Environment.ProcessorCount) is { } threads)
             info.Environment[WorkerThreads.Variable] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (device is not null) info.Environment[DeviceLease.Variable] = device.Device;
-        // Side by side, stages' lines interleave: each must name its stage (the worker's own lines do).
-        var prefix = $"[{stage.Name}]";
         var logPath = layout.Log(stage.Name);
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         using var logFile = new StreamWriter(logPath, append: false) { AutoFlush = true };  // live, so `tail -f` follows the run
@@ -177,12 +194,7 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
             return WorkerProcess.Run(info, (line, _) =>
             {
                 logFile.WriteLine(line);
-                if (WorkerLine.TryParse(line) is { } diagnostic)
-                {
-                    if (diagnostic.IsError) Log.LogError(null, diagnostic.Code, null, stage.File, stage.Line, 0, 0, 0, diagnostic.Message);
-                    else Log.LogWarning(null, diagnostic.Code, null, stage.File, stage.Line, 0, 0, 0, diagnostic.Message);
-                }
-                else Log.LogMessage(MessageImportance.High, Parallel > 1 && !line.StartsWith(prefix, StringComparison.Ordinal) ? $"{prefix} {line}" : line);
+                Relay(line, stage, prefixed: Parallel > 1);
             }, _cancel.Token, TimeSpan.FromMilliseconds(CancelGraceMilliseconds), stillWanted: () => build.IsAlive);
         }
         catch (System.ComponentModel.Win32Exception e)
@@ -192,12 +204,54 @@ public sealed class RunSoarStage : Microsoft.Build.Utilities.Task, ICancelableTa
         }
     }
 
-    private string? ReadFinishedManifest(string temp, string fingerprint, StageDeclaration stage)
+    /// <summary>
+    /// The worker as a Slurm job (<see cref="SlurmStageJob"/>): Slurm writes its log into the output root, read here as
+    /// it grows. The job gets no build lease (the build's pids mean nothing on a node): this task scancels it instead.
+    /// </summary>
+    private int? RunSlurmJob(ITaskItem item, StageDeclaration stage, KindInfo kind, StageLayout layout, ProcessIdentity build, string temp)
+    {
+        var problems = new List<string>();
+        var threads = kind.Parameters.ContainsKey("Threads") && int.TryParse(kind.Value(stage.Parameters, "Threads"), out var t) ? t : 0;
+        var resources = SlurmResources.Resolve(new(SlurmPartition, SlurmCpus, SlurmGpus, SlurmMem, SlurmTime, SlurmArguments), item.GetMetadata, threads, problems);
+        if (resources is null)
+        {
+            foreach (var problem in problems) Error(SlurmErrors.BadSetting, $"stage '{stage.Name}': {problem}", stage);
+            return -1;
+        }
+        var worker = WorkerProcess.StartInfo(ToolPath, DotnetHostPath, ["stage", "run", layout.Spec(stage.Name)]);
+        var script = layout.SlurmScript(stage.Name);
+        SlurmJobScript.Write(script, SlurmJobScript.Text(stage.Name, kind.Name, Path.GetFullPath(ProjectFile), temp, worker.FileName, worker.ArgumentList, resources.Cpus));
+        Directory.CreateDirectory(layout.LogDir);
+        var job = new SlurmStageJob(stage.Name, script, layout.Log(stage.Name), Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!, layout.SlurmJob(stage.Name), resources);
+        // Jobs of several stages run at once: every line names its stage. The worker's "cancelled" error is its view of
+        // a scancel or a time limit, which the job's own error (SOAR1043, SOAR1044) names better.
+        return job.Run(
+            line => Relay(line, stage, prefixed: true, asMessage: WorkerLine.TryParse(line)?.Code == WorkerCancelled),
+            status => Log.LogMessage(MessageImportance.High, status),
+            (code, message) => Error(code, message, stage),
+            _cancel.Token, () => build.IsAlive);
+    }
+
+    /// <summary>A worker line into the build log: its errors and warnings at the stage's line, the rest as progress.</summary>
+    private void Relay(string line, StageDeclaration stage, bool prefixed, bool asMessage = false)
+    {
+        if (!asMessage && WorkerLine.TryParse(line) is { } diagnostic)
+        {
+            if (diagnostic.IsError) Log.LogError(null, diagnostic.Code, null, stage.File, stage.Line, 0, 0, 0, diagnostic.Message);
+            else Log.LogWarning(null, diagnostic.Code, null, stage.File, stage.Line, 0, 0, 0, diagnostic.Message);
+            return;
+        }
+        // Side by side, stages' lines interleave: each must name its stage (the worker's own lines do).
+        var prefix = $"[{stage.Name}]";
+        Log.LogMessage(MessageImportance.High, prefixed && !line.StartsWith(prefix, StringComparison.Ordinal) ? $"{prefix} {line}" : line);
+    }
+
+    private string? ReadFinishedManifest(string temp, string fingerprint, StageDeclaration stage, string hint)
     {
         var path = Path.Combine(temp, StageLayout.ManifestFileName);
         if (!File.Exists(path))
         {
-            Error(PipelineErrors.WorkerOutputInvalid, $"stage '{stage.Name}': the worker exited successfully but wrote no {StageLayout.ManifestFileName}; nothing was moved into place", stage);
+            Error(PipelineErrors.WorkerOutputInvalid, $"stage '{stage.Name}': the worker exited successfully but wrote no {path}; nothing was moved into place{hint}", stage);
             return null;
         }
         using var doc = JsonDocument.Parse(File.ReadAllText(path));

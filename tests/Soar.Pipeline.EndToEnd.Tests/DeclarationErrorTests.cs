@@ -16,6 +16,7 @@ public sealed class DeclarationErrorTests(ToolingFixture tooling)
         { """<Stage Include="data" Kind="curate" />""", "SOAR1006", 1, "stage 'data' is declared twice" },
         { """<Stage Include="m" Kind="sft" Upstream="data" BatchSize="99999999999" />""", "SOAR1003", 1, "BatchSize=99999999999: 99999999999 is outside the 32-bit integer range" },
         { """<Stage Include="more" Kind="curate" Source="$(MyData)" />""", "SOAR1017", 1, "stage 'more': Source is written with an empty value" },
+        { """<Stage Include="m" Kind="sft" Upstream="data" BatchSize="8" SlurmTime="1h" />""", "SOAR1040", 1, "stage 'm': SlurmTime=\"1h\": give the time limit as sbatch --time takes it" },
     };
 
     [Theory]

@@ -5,7 +5,7 @@ namespace Soar.Pipeline.Tasks;
 
 /// <summary>
 /// Where a pipeline keeps its files: &lt;root&gt;/&lt;stage&gt;/ (outputs + manifest.json), &lt;root&gt;/.stamps/ (parameter and
-/// content stamps that drive MSBuild's up-to-date check), &lt;root&gt;/.specs/ (the worker's input).
+/// content stamps that drive MSBuild's up-to-date check), &lt;root&gt;/.specs/ (the worker's input), &lt;root&gt;/.slurm/ (job scripts).
 /// </summary>
 public sealed partial class StageLayout(string outputRoot)
 {
@@ -17,6 +17,8 @@ public sealed partial class StageLayout(string outputRoot)
     public string StampDir => Path.Combine(OutputRoot, ".stamps");
     public string SpecDir => Path.Combine(OutputRoot, ".specs");
     public string LogDir => Path.Combine(OutputRoot, ".logs");
+    /// <summary>The Slurm executor's job scripts and the ids of jobs in flight.</summary>
+    public string SlurmDir => Path.Combine(OutputRoot, ".slurm");
 
     public string StageDir(string stage) => Path.Combine(OutputRoot, stage);
     public string Manifest(string stage) => Path.Combine(StageDir(stage), ManifestFileName);
@@ -26,6 +28,9 @@ public sealed partial class StageLayout(string outputRoot)
     public string ContentStamp(string stage) => Path.Combine(StampDir, stage + ".content");
     public string Spec(string stage) => Path.Combine(SpecDir, stage + ".json");
     public string Log(string stage) => Path.Combine(LogDir, stage + ".log");
+    public string SlurmScript(string stage) => Path.Combine(SlurmDir, stage + ".sh");
+    /// <summary>The id of the stage's job while the build waits for it; one left behind names a job a killed build left running.</summary>
+    public string SlurmJob(string stage) => Path.Combine(SlurmDir, stage + ".job");
     public string ResumeRoot => Path.Combine(OutputRoot, ".resume");
     /// <summary>
     /// Periodic checkpoints of a training stage survive a killed build here, keyed by the fingerprint so they are
@@ -84,7 +89,7 @@ public sealed partial class StageLayout(string outputRoot)
     public IReadOnlyList<string> DeleteStage(string stage)
     {
         var deleted = new List<string>();
-        foreach (var file in new[] { ParameterStamp(stage), ContentStamp(stage), Spec(stage), Log(stage) }.Where(File.Exists))
+        foreach (var file in new[] { ParameterStamp(stage), ContentStamp(stage), Spec(stage), Log(stage), SlurmScript(stage) }.Where(File.Exists))
         {
             File.Delete(file);
             deleted.Add(file);

@@ -58,7 +58,7 @@ public static class PipelinePlanner
         foreach (var (name, value) in stage.Parameters)
         {
             if (!kind.Parameters.TryGetValue(name, out var rule))
-                errors.Add(new(PipelineErrors.UnknownParameter, $"stage '{stage.Name}': '{name}' is not a parameter of kind '{kind.Name}'; its parameters: {string.Join(", ", kind.Parameters.Keys)} (Kind and Upstream are reserved)", stage.File, stage.Line));
+                errors.Add(new(PipelineErrors.UnknownParameter, $"stage '{stage.Name}': '{name}' is not a parameter of kind '{kind.Name}'; its parameters: {string.Join(", ", kind.Parameters.Keys)} ({string.Join(", ", StageDeclaration.ReservedMetadata)} are reserved)", stage.File, stage.Line));
             else if (rule.Check(value) is { } why)
                 errors.Add(new(PipelineErrors.BadValue, $"stage '{stage.Name}': {rule.Name}={value}: {why} (expected {rule.Describe()})", stage.File, stage.Line));
         }

@@ -13,8 +13,8 @@ public sealed record StageDeclaration(
     int Line,
     IReadOnlyList<string>? BlankMetadata = null)
 {
-    /// <summary>Item metadata with a meaning of their own; every other custom metadata is a parameter.</summary>
-    public static readonly IReadOnlyCollection<string> ReservedMetadata = ["Kind", "Upstream"];
+    /// <summary>Item metadata with a meaning of their own (what runs, what it reads, what its Slurm job asks for); every other custom metadata is a parameter.</summary>
+    public static readonly IReadOnlyCollection<string> ReservedMetadata = ["Kind", "Upstream", .. SlurmResources.StageMetadata];
 
     public static IReadOnlyList<string> SplitUpstream(string? upstream) =>
         (upstream ?? "").Split(';').Select(u => u.Trim()).Where(u => u.Length > 0).ToList();
