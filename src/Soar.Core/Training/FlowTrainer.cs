@@ -57,6 +57,7 @@ public sealed class FlowTrainer
     public TrainingSummary Train(int startStep, int endStep, CancellationToken cancellationToken)
     {
         _model.train();
+        _model.GradientCheckpointing = _options.GradientCheckpointing;
         var initialWeights = WeightFingerprint();
         var losses = new List<double>();
         var window = new Dictionary<string, double>();
