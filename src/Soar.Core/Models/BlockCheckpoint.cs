@@ -53,6 +53,8 @@ public static class BlockCheckpoint
             var inputs = vars.Skip(1).Take(call.InputNeedsGrad.Length).Cast<Tensor>().ToList();
             ctx.save_for_backward(inputs);
             ctx.save_data(nameof(Call), call);
+            // TorchSharp would fill a missing output gradient from a shape copy the caller's dispose scope has freed by then.
+            ctx.set_materialize_grads(false);
             // The caller runs this without a graph: nothing inside the block is kept.
             return call.Forward([.. inputs]).ToList();
         }
@@ -89,7 +91,8 @@ public static class BlockCheckpoint
                 set_rng_state(backwardRng);
             }
             var wrt = inputs.Where((_, i) => call.InputNeedsGrad[i]).Concat(call.Parameters).ToList();
-            var grads = grad(outputs, wrt, gradOutputs, allow_unused: true);
+            var outputGrads = outputs.Select((o, i) => gradOutputs[i] is { IsInvalid: false } g ? g : zeros_like(o)).ToList();
+            var grads = grad(outputs, wrt, outputGrads, allow_unused: true);
             // The argument list was (call, inputs..., parameters...): no gradient for the call itself.
             var result = new List<Tensor> { null! };
             int k = 0;

@@ -139,4 +139,19 @@ public class BlockCheckpointTests
         Assert.Equal("recompute failed", Assert.Throws<InvalidOperationException>(BlockCheckpoint.ThrowIfFailed).Message);
         BlockCheckpoint.ThrowIfFailed();
     }
+
+    [Fact]
+    public void An_output_the_loss_does_not_use_gets_a_zero_gradient()
+    {
+        using var linear = nn.Linear(4, 4);
+        var x = randn(2, 4).requires_grad_(true);
+        Tensor[] outputs;
+        // The scope ends before the backward pass, as a model's Velocity scope does.
+        using (var scope = NewDisposeScope())
+            outputs = [.. BlockCheckpoint.Run(true, linear, xs => [linear.forward(xs[0]), xs[0] * 2], x).Select(o => o.MoveToOuterDisposeScope())];
+        outputs[0].sum().backward();
+        BlockCheckpoint.ThrowIfFailed();
+        Assert.True(linear.weight!.grad!.abs().sum().item<float>() > 0);
+        Assert.True(x.grad!.abs().sum().item<float>() > 0);
+    }
 }

@@ -103,7 +103,7 @@ public static class ArchitectureLimits
         // Kept for the backward pass: about ten d-wide and two mlp-wide tensors per token and layer; plus one layer's
         // attention scores and softmax (heads x L x L), held only while that layer runs when the kernel materialises them.
         double block = l * (10 * d + 2 * m), text = n.TextLayers * n.MaxTokens * (10 * d + 2 * m), scores = 2.0 * n.Heads * l * l;
-        // Checkpointed, a block keeps its input and (autograd's shape record of) its output, and one block is rebuilt at a time.
+        // Checkpointed, a block keeps its input (and the backward pass a gradient of that size), one block rebuilt at a time.
         double checkpointed = n.Depth * l * 2 * d + block + text + scores;
         return new Estimate(parameters, 4 * (parameters + buffers), 4 * (n.Depth * block + text + scores), 4 * checkpointed);
     }

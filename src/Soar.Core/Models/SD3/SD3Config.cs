@@ -156,7 +156,7 @@ public sealed record SD3Config : ModelConfig
         double buffers = Math.Pow(PosEmbedMaxSize ?? 0, 2) * d;
         double imageTokens = Math.Pow(Math.Floor((double)Math.Max(ImageSize, 1) / PatchSize), 2), l = imageTokens + textTokens;
         // About fourteen d-wide and two 4d-wide tensors kept per token and block, plus one block's attention scores;
-        // checkpointed, a block keeps its two inputs and its outputs' shape record, and one block is rebuilt at a time.
+        // checkpointed, a block keeps its two inputs (and the backward pass gradients of that size), one block rebuilt at a time.
         double block = l * (14 * d + 8 * d), scores = 2.0 * NumAttentionHeads * l * l;
         return new ArchitectureLimits.Estimate(parameters + text, 4 * (parameters + text + buffers), 4 * (NumLayers * block + scores),
             4 * (NumLayers * l * 2 * d + block + scores));

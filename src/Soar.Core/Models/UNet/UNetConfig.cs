@@ -66,7 +66,7 @@ public sealed record UNetConfig : ModelConfig
             // Down and up path: two 3x3 convs and a condition projection per block; about eight c-wide maps kept per block.
             parameters += 2 * ResBlocksPerLevel * (2 * 9 * c * c + 2 * d * c);
             activations += 2 * ResBlocksPerLevel * 8 * c * pixels;
-            // Checkpointed: a block's input and output shape record (three maps with its caption attention), one block rebuilt at a time.
+            // Checkpointed: a block's input and its gradient (three maps with its caption attention), one block rebuilt at a time.
             kept += 2 * ResBlocksPerLevel * 3 * c * pixels;
             largest = Math.Max(largest, 8 * c * pixels);
         }
