@@ -17,7 +17,9 @@ public static class BlockCheckpoint
     /// <summary>
     /// <paramref name="forward"/>(<paramref name="inputs"/>) checkpointed when <paramref name="enabled"/> and a graph is
     /// being recorded; otherwise a plain call. <paramref name="forward"/> must compute only from the tensors it is given
-    /// and <paramref name="block"/>'s parameters (anything else it reads gets no gradient).
+    /// and <paramref name="block"/>'s parameters (anything else it reads gets no gradient), and must compute the same when
+    /// re-run in the backward pass: nothing may switch the block's state in between (LoraReference turns adapters off
+    /// only under no_grad, where nothing is checkpointed).
     /// </summary>
     public static Tensor[] Run(bool enabled, nn.Module block, Func<Tensor[], Tensor[]> forward, params Tensor[] inputs)
     {
