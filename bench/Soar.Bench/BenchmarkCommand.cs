@@ -69,10 +69,15 @@ public static class BenchmarkCommand
         if (int.TryParse(Arg(args, "--train-rss-steps", ""), out int rssSteps))
         {
             var preset = presets[0];
-            var (peakRss, perStep) = TrainingRssBenchmark.Run(preset, rssSteps, batch);
-            Console.WriteLine($"{"preset",-8}{"steps",8}{"batch",7}{"s/step",9}{"peak RSS MiB",14}");
-            Console.WriteLine($"{preset,-8}{rssSteps,8}{batch,7}{perStep,9:F3}{peakRss,14:F0}");
-            WriteJson(output, new { kind = "train-rss", preset, steps = rssSteps, batch, seconds_per_step = perStep, peak_rss_mib = peakRss, date = DateTime.UtcNow });
+            bool checkpointing = Array.IndexOf(args, "--gradient-checkpointing") >= 0;
+            var (peakRss, perStep, estimate) = TrainingRssBenchmark.Run(preset, rssSteps, batch, checkpointing);
+            Console.WriteLine($"{"preset",-8}{"steps",8}{"batch",7}{"ckpt",6}{"s/step",9}{"peak RSS MiB",14}");
+            Console.WriteLine($"{preset,-8}{rssSteps,8}{batch,7}{(checkpointing ? "on" : "off"),6}{perStep,9:F3}{peakRss,14:F0}");
+            WriteJson(output, new
+            {
+                kind = "train-rss", preset, steps = rssSteps, batch, gradient_checkpointing = checkpointing, seconds_per_step = perStep, peak_rss_mib = peakRss,
+                estimated_activation_mib = (checkpointing ? estimate.CheckpointedActivationBytes : estimate.ActivationBytes) / (1 << 20), date = DateTime.UtcNow,
+            });
             return 0;
         }
 

@@ -48,6 +48,9 @@ public static unsafe class Autocast
         public void Dispose() => e.SetEnabled(type, 1);
     }
 
+    /// <summary>Whether autocast is on for the device on this thread, without binding libtorch's entry points when no region was ever entered.</summary>
+    public static bool IsActive(Device device) => Entries.IsValueCreated && IsEnabled(device);
+
     /// <summary>Whether autocast is on for the device on this thread (tests and diagnostics).</summary>
     public static bool IsEnabled(Device device) => Entries.Value.IsEnabled(device.type == DeviceType.CUDA ? CudaDevice : CpuDevice) != 0;
 

@@ -31,6 +31,9 @@ public abstract record ModelConfig
     /// </summary>
     public abstract void CheckLimits(string source);
 
+    /// <summary>Parameters and the activations one training image needs, with and without gradient checkpointing, from the numbers alone.</summary>
+    public abstract DiT.ArchitectureLimits.Estimate Estimate();
+
     public virtual void Validate()
     {
         if (ImageSize < 1 || Channels < 1) throw new ArgumentException($"image size {ImageSize} and channels {Channels} must be positive");

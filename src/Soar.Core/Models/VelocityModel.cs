@@ -31,4 +31,10 @@ public abstract class VelocityModel : Module<Tensor, Tensor, Tensor, Tensor>
     }
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// Recompute each block's activations in the backward pass instead of keeping them (<see cref="BlockCheckpoint"/>):
+    /// the GradientCheckpointing parameter of the training stages. The same gradients, for less memory and a second forward.
+    /// </summary>
+    public virtual bool GradientCheckpointing { get; set; }
 }

@@ -36,6 +36,13 @@ public sealed class FlowGrpoObjective : IStepSource
     // A policy-gradient surrogate does not fall like a regression loss; the reward monitor watches this run instead.
     public bool MonitorsLoss => false;
     public FlowGrpoOptions Options => _options;
+
+    /// <summary>One mini-batch of rollouts at one timestep, twice over with CFG (conditional and unconditional rows).</summary>
+    public int RowsPerForward(TrainingOptions training)
+    {
+        int rows = (_options.RolloutsPerStep + _options.MiniBatches - 1) / _options.MiniBatches;
+        return Sampling.Guidance.IsGuided(_options.Cfg) ? 2 * rows : rows;
+    }
     /// <summary>Mean reward of every step run by this instance (a resumed stage sees only its own steps).</summary>
     public IReadOnlyList<double> MeanRewards => _meanRewards;
     public int SkippedSteps { get; private set; }

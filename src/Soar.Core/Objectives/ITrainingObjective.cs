@@ -13,6 +13,9 @@ public interface ITrainingObjective
     System.Text.Json.Nodes.JsonObject Describe() => new();
 
     ObjectiveOutput Loss(VelocityModel model, TrainingBatch batch, Generator generator);
+
+    /// <summary>Rows of the largest forward pass with a graph for a batch of <paramref name="batch"/> images (the memory estimate's multiplier).</summary>
+    int RowsPerForward(int batch) => batch;
 }
 
 /// <summary>The loss to back-propagate and the named scalars (already detached) to log.</summary>

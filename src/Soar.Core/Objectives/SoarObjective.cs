@@ -27,6 +27,14 @@ public sealed class SoarObjective(SoarOptions options) : ITrainingObjective
         return options;
     }
 
+    /// <summary>The main points and K x M auxiliary points per image, or with AuxChunkSize the larger of the batch and a chunk.</summary>
+    public int RowsPerForward(int batch)
+    {
+        if (Options.LambdaAux == 0 || Options.TrajectoryLength == 0) return batch;
+        int aux = Options.TrajectoryLength * Options.NumRolloutPaths * batch;
+        return Options.AuxChunkSize > 0 && Options.AuxChunkSize < aux ? Math.Max(batch, Options.AuxChunkSize) : batch + aux;
+    }
+
     public ObjectiveOutput Loss(VelocityModel model, TrainingBatch batch, Generator generator)
     {
         var x0 = batch.Images;

@@ -16,6 +16,8 @@ public sealed class DatasetSteps(ITrainingObjective objective, TrainingSet data,
     public string Name => objective.Name;
     public bool MonitorsLoss => true;
 
+    public int RowsPerForward(TrainingOptions o) => objective.RowsPerForward(o.BatchSize / o.GradAccumulation);
+
     public StepPlan Plan(VelocityModel model, int step, Generator generator, CancellationToken cancellationToken)
     {
         var indices = BatchIndices(step);

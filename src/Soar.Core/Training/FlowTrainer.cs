@@ -57,6 +57,7 @@ public sealed class FlowTrainer
     public TrainingSummary Train(int startStep, int endStep, CancellationToken cancellationToken)
     {
         _model.train();
+        _model.GradientCheckpointing = _options.GradientCheckpointing;
         var initialWeights = WeightFingerprint();
         var losses = new List<double>();
         var window = new Dictionary<string, double>();
@@ -116,6 +117,7 @@ public sealed class FlowTrainer
                 // Autocast covers the forward only (as torch.autocast is used): backward replays the recorded casts.
                 using (Autocast.Enter(_options.Precision, _device)) output = update.MicroBatch(m);
                 if (!output.BackPropagated) (output.Loss.to(ScalarType.Float32) / update.MicroBatches).backward();
+                BlockCheckpoint.ThrowIfFailed();
                 loss += output.Metrics.GetValueOrDefault("loss") / update.MicroBatches;
                 foreach (var (k, v) in output.Metrics) metrics[k] = metrics.GetValueOrDefault(k) + v / microBatches;
             }

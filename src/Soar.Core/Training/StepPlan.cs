@@ -27,4 +27,7 @@ public interface IStepSource
 
     /// <summary>Draws step k's data with the weights as they are at the step's start; all randomness from <paramref name="generator"/> or (seed, k).</summary>
     StepPlan Plan(VelocityModel model, int step, Generator generator, CancellationToken cancellationToken);
+
+    /// <summary>Rows of the largest forward pass with a graph (what the activation estimate multiplies): one micro-batch unless the source says more.</summary>
+    int RowsPerForward(TrainingOptions options) => options.BatchSize / options.GradAccumulation;
 }

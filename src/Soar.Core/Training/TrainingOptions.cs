@@ -25,6 +25,8 @@ public sealed record TrainingOptions
     public int CheckpointEvery { get; init; }
     /// <summary>fp32, or bf16 autocast of the forward passes (master weights, gradients and AdamW state stay fp32).</summary>
     public Precision Precision { get; init; } = Precision.Fp32;
+    /// <summary>Recompute each block's activations in the backward pass (<see cref="Models.BlockCheckpoint"/>) instead of keeping them.</summary>
+    public bool GradientCheckpointing { get; init; }
 
     public static IReadOnlyList<string> LrSchedules { get; } = ["constant", "cosine", "linear"];
 

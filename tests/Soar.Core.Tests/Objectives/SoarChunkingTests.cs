@@ -8,10 +8,11 @@ namespace Soar.Core.Tests.Objectives;
 /// <summary>AuxChunkSize: the auxiliary points back-propagated in chunks give the one-forward step's loss and gradients.</summary>
 public class SoarChunkingTests
 {
-    private static (double Loss, Dictionary<string, float[]> Grads, bool BackPropagated) Step(int chunk, double lossScale, int paths)
+    private static (double Loss, Dictionary<string, float[]> Grads, bool BackPropagated) Step(int chunk, double lossScale, int paths, bool checkpoint = false)
     {
         manual_seed(5);
         using var model = ModelRegistry.Create(ModelRegistry.FromPreset("unet-tiny", 8, vocabSize: 6, maxTokens: 4, timestepShift: 3.0));
+        model.GradientCheckpointing = checkpoint;
         using (no_grad()) foreach (var p in model.parameters()) if (p.abs().sum().item<float>() == 0) p.normal_(0, 0.05);
         using var images = rand(4, 3, 8, 8) * 2 - 1;
         using var ids = tensor(new long[] { 1, 2, 3, 0, 1, 4, 0, 0, 1, 5, 2, 0, 1, 3, 0, 0 }).view(4, 4);
@@ -21,6 +22,7 @@ public class SoarChunkingTests
         var output = objective.Loss(model, new TrainingBatch(images, ids, empty, lossScale), g);
         // What the trainer does with an output it has to back-propagate itself.
         if (!output.BackPropagated) (output.Loss * lossScale).backward();
+        BlockCheckpoint.ThrowIfFailed();
         var grads = model.named_parameters().Where(p => p.parameter.grad is not null)
             .ToDictionary(p => p.name, p => p.parameter.grad!.contiguous().data<float>().ToArray());
         return (output.Metrics["loss"], grads, output.BackPropagated);
@@ -34,6 +36,13 @@ public class SoarChunkingTests
     {
         var whole = Step(0, lossScale, paths);
         var chunked = Step(chunk, lossScale, paths);
+        AssertSame(whole, chunked);
+        // With GradientCheckpointing too: the chunks' backward passes (the caption graph retained between them) recompute each block.
+        AssertSame(whole, Step(chunk, lossScale, paths, checkpoint: true));
+    }
+
+    private static void AssertSame((double Loss, Dictionary<string, float[]> Grads, bool BackPropagated) whole, (double Loss, Dictionary<string, float[]> Grads, bool BackPropagated) chunked)
+    {
         Assert.False(whole.BackPropagated);
         Assert.True(chunked.BackPropagated);
         Assert.Equal(whole.Loss, chunked.Loss, 1e-5 * Math.Abs(whole.Loss));

@@ -44,6 +44,23 @@ public class SftStageTests : IDisposable
     }
 
     [Fact]
+    public void Gradient_checkpointing_trains_the_same_dit_weights_and_says_so_before_training()
+    {
+        _h.Curate(count: 32);
+        var common = new[] { ("Steps", "3"), ("BatchSize", "8"), ("LogEvery", "1"), ("Seed", "5") };
+        _h.Sft("plain", Params([.. common, ("GradientCheckpointing", "false")]), "data");
+        _h.Sft("checkpointed", Params([.. common, ("GradientCheckpointing", "true")]), "data");
+        // The DiT's checkpointed gradients are the same bits (BlockCheckpointTests), so AdamW moves the weights identically.
+        Assert.Equal(File.ReadAllBytes(_h.Dir.File($"plain/checkpoint/{CheckpointLayout.Model}")), File.ReadAllBytes(_h.Dir.File($"checkpointed/checkpoint/{CheckpointLayout.Model}")));
+        var estimates = _h.Log.ToString().Split('\n').Where(l => l.Contains("memory estimate:")).ToList();
+        Assert.Equal(2, estimates.Count);
+        Assert.Contains("activations for 8 rows per forward", estimates[0]);
+        Assert.Contains("GradientCheckpointing (off)", estimates[0]);
+        Assert.Contains("GradientCheckpointing (on)", estimates[1]);
+        Assert.True(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_h.Dir.File("checkpointed/checkpoint/config.json")))!["training"]!["GradientCheckpointing"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public void Missing_resume_target_is_an_error_not_a_fresh_start()
     {
         _h.Curate(count: 32);

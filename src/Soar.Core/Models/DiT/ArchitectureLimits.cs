@@ -16,10 +16,14 @@ public static class ArchitectureLimits
     public sealed record Numbers(int ImageSize, int Channels, int PatchSize, int HiddenSize, int Depth, int Heads,
         double MlpRatio, int TextLayers, int VocabSize, int MaxTokens);
 
-    /// <summary>Parameter count and bytes (float32, with fixed buffers), and the activations one image of a training step needs.</summary>
-    public sealed record Estimate(double Parameters, double ParameterBytes, double ActivationBytes)
+    /// <summary>
+    /// Parameter count and bytes (float32, with fixed buffers), and the activations one training image needs, without and
+    /// with gradient checkpointing (<see cref="BlockCheckpoint"/>; null: the architecture has no checkpointed blocks).
+    /// </summary>
+    public sealed record Estimate(double Parameters, double ParameterBytes, double ActivationBytes, double? CheckpointedActivationBytes = null)
     {
         public double TotalBytes => ParameterBytes + ActivationBytes;
+        public double CheckpointedBytes => CheckpointedActivationBytes ?? ActivationBytes;
     }
 
     // Inclusive bounds per field: well above SD3.5-Medium and the built-in presets, far below what exhausts a machine.
@@ -86,21 +90,22 @@ public static class ArchitectureLimits
         double d = n.HiddenSize, m = Math.Floor(d * n.MlpRatio), p2c = (double)n.PatchSize * n.PatchSize * n.Channels;
         double imageTokens = Math.Pow(Math.Floor((double)n.ImageSize / n.PatchSize), 2), l = imageTokens + n.MaxTokens;
         double attention = 4 * d * d + 4 * d, mlp = 2 * d * m + m + d;
-        double block = attention + mlp + 6 * d * d + 6 * d;              // adaLN-Zero: 6 modulation vectors
+        double blockParameters = attention + mlp + 6 * d * d + 6 * d;    // adaLN-Zero: 6 modulation vectors
         double textLayer = attention + mlp + 4 * d;                     // two affine LayerNorms
         double parameters =
             p2c * d + d                                                 // patch embedding
             + 256 * d + d + d * d + d                                   // timestep MLP (256 frequencies)
             + (double)n.VocabSize * d + n.MaxTokens * d + n.TextLayers * textLayer + 2 * d
             + 2 * (d * d + d)                                           // caption pool and token projections
-            + n.Depth * block
+            + n.Depth * blockParameters
             + d * p2c + p2c + 2 * d * d + 2 * d;                        // final layer
         double buffers = imageTokens * d;                               // fixed sin-cos positions
         // Kept for the backward pass: about ten d-wide and two mlp-wide tensors per token and layer; plus one layer's
         // attention scores and softmax (heads x L x L), held only while that layer runs when the kernel materialises them.
-        double kept = n.Depth * l * (10 * d + 2 * m) + n.TextLayers * n.MaxTokens * (10 * d + 2 * m);
-        double activations = kept + 2.0 * n.Heads * l * l;
-        return new Estimate(parameters, 4 * (parameters + buffers), 4 * activations);
+        double block = l * (10 * d + 2 * m), text = n.TextLayers * n.MaxTokens * (10 * d + 2 * m), scores = 2.0 * n.Heads * l * l;
+        // Checkpointed, a block keeps its input (and the backward pass a gradient of that size), one block rebuilt at a time.
+        double checkpointed = n.Depth * l * 2 * d + block + text + scores;
+        return new Estimate(parameters, 4 * (parameters + buffers), 4 * (n.Depth * block + text + scores), 4 * checkpointed);
     }
 
     private static (double Bytes, string Origin) Limit()

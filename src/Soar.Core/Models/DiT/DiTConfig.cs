@@ -27,8 +27,11 @@ public sealed record DiTConfig : ModelConfig
         ["dit2-tiny"] = new() { PatchSize = 2, HiddenSize = 128, Depth = 4, Heads = 4, TextLayers = 1 },
     };
 
-    public override void CheckLimits(string source) =>
-        ArchitectureLimits.Check(source, new ArchitectureLimits.Numbers(ImageSize, Channels, PatchSize, HiddenSize, Depth, Heads, MlpRatio, TextLayers, VocabSize, MaxTokens));
+    public override void CheckLimits(string source) => ArchitectureLimits.Check(source, Numbers);
+
+    public override ArchitectureLimits.Estimate Estimate() => ArchitectureLimits.EstimateOf(Numbers);
+
+    private ArchitectureLimits.Numbers Numbers => new(ImageSize, Channels, PatchSize, HiddenSize, Depth, Heads, MlpRatio, TextLayers, VocabSize, MaxTokens);
 
     public override void Validate()
     {

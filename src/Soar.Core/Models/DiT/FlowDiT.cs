@@ -57,7 +57,7 @@ public sealed class FlowDiT : VelocityModel
         var c = t_embedder.forward(sigma) + text_pool_proj.forward(caption.Pooled);
         var h = cat([text, patches], dim: 1);
         var mask = cat([caption.KeyMask, zeros(b, 1, 1, n, dtype: ScalarType.Float32, device: x.device)], dim: 3);
-        foreach (var block in blocks) h = block.forward(h, c, mask);
+        foreach (var block in blocks) h = BlockCheckpoint.Run(GradientCheckpointing, block, xs => block.forward(xs[0], xs[1], xs[2]), h, c, mask);
         var image = h.narrow(1, h.shape[1] - n, n);
         var outPatches = final_layer.forward(image, c);
         return Unpatchify(outPatches).MoveToOuterDisposeScope();

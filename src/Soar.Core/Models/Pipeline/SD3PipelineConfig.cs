@@ -31,6 +31,9 @@ public sealed record SD3PipelineConfig : ModelConfig
 
     public override void CheckLimits(string source) => Transformer.CheckLimits(source);
 
+    /// <summary>The transformer's estimate for SD3's prompt embeddings: 77 CLIP tokens and MaxSequenceLength T5 tokens.</summary>
+    public override DiT.ArchitectureLimits.Estimate Estimate() => Transformer.Estimate(77 + MaxSequenceLength);
+
     public override void Validate()
     {
         base.Validate();

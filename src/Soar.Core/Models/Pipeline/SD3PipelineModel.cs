@@ -19,6 +19,8 @@ public sealed class SD3PipelineModel : VelocityModel
     private readonly PromptBox _prompts = new();
 
     public override ModelConfig Config => _config;
+
+    public override bool GradientCheckpointing { get => transformer.GradientCheckpointing; set => transformer.GradientCheckpointing = value; }
     public SD3Transformer2DModel Transformer => transformer;
 
     /// <summary>The prompts captions index into; the model does not own it.</summary>

@@ -155,10 +155,15 @@ public sealed record SD3Config : ModelConfig
         double text = (double)VocabSize * t + MaxTokens * t + TextLayers * (lin(t, 3 * t) + lin(t, t) + lin(t, m) + lin(m, t) + 4 * t) + 2 * t + lin(t, j) + lin(t, PooledProjectionDim);
         double buffers = Math.Pow(PosEmbedMaxSize ?? 0, 2) * d;
         double imageTokens = Math.Pow(Math.Floor((double)Math.Max(ImageSize, 1) / PatchSize), 2), l = imageTokens + textTokens;
-        // About fourteen d-wide and two 4d-wide tensors kept per token and block, plus one block's attention scores.
-        double activations = NumLayers * l * (14 * d + 8 * d) + 2.0 * NumAttentionHeads * l * l;
-        return new ArchitectureLimits.Estimate(parameters + text, 4 * (parameters + text + buffers), 4 * activations);
+        // About fourteen d-wide and two 4d-wide tensors kept per token and block, plus one block's attention scores;
+        // checkpointed, a block keeps its two inputs (and the backward pass gradients of that size), one block rebuilt at a time.
+        double block = l * (14 * d + 8 * d), scores = 2.0 * NumAttentionHeads * l * l;
+        return new ArchitectureLimits.Estimate(parameters + text, 4 * (parameters + text + buffers), 4 * (NumLayers * block + scores),
+            4 * (NumLayers * l * 2 * d + block + scores));
     }
+
+    /// <summary>The estimate with this model's own caption length.</summary>
+    public override ArchitectureLimits.Estimate Estimate() => Estimate(MaxTokens);
 
     public override void CheckLimits(string source)
     {

@@ -21,6 +21,8 @@ public sealed class SD3FlowModel : VelocityModel
 
     public override ModelConfig Config => _config;
 
+    public override bool GradientCheckpointing { get => transformer.GradientCheckpointing; set => transformer.GradientCheckpointing = value; }
+
     /// <summary>The diffusers transformer (saved alone in the diffusers layout; LoRA targets are named relative to it).</summary>
     public SD3Transformer2DModel Transformer => transformer;
 

@@ -23,6 +23,9 @@ public sealed class SD3Transformer2DModel : Module
 
     public SD3Config Config => _config;
 
+    /// <summary>Recompute each joint block in the backward pass (<see cref="BlockCheckpoint"/>) instead of keeping its activations.</summary>
+    public bool GradientCheckpointing { get; set; }
+
     public SD3Transformer2DModel(SD3Config config) : base(nameof(SD3Transformer2DModel))
     {
         config.ValidateTransformer();
@@ -53,7 +56,15 @@ public sealed class SD3Transformer2DModel : Module
         var temb = time_text_embed.forward(timestep, pooledProjections);
         Tensor? context = context_embedder.forward(encoderHiddenStates);
         foreach (var block in transformer_blocks)
-            (context, h) = block.forward(h, context!, temb);
+        {
+            // The last block is context-pre-only: it returns no context.
+            var outputs = BlockCheckpoint.Run(GradientCheckpointing, block, xs =>
+            {
+                var (e, image) = block.forward(xs[0], xs[1], xs[2]);
+                return e is null ? [image] : [e, image];
+            }, h, context!, temb);
+            (context, h) = outputs.Length == 2 ? (outputs[0], outputs[1]) : (null, outputs[0]);
+        }
         h = proj_out.forward(norm_out.forward(h, temb));
         return Unpatchify(h, b, height, width).MoveToOuterDisposeScope();
     }

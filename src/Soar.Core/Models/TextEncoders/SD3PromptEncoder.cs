@@ -138,8 +138,8 @@ public sealed class SD3PromptEncoder : IDisposable
 
     /// <summary>
     /// <see cref="Encode"/>'s result for a pipeline folder with one encoder in memory at a time: CLIP-L, CLIP-G and T5
-    /// are each loaded (their size reported first through <paramref name="report"/>), run on every prompt in batches of
-    /// <paramref name="batchSize"/> and released before the next is loaded.
+    /// are each loaded (their size reported first through <paramref name="report"/>: "loading text_encoder: ..."), run on
+    /// every prompt in batches of <paramref name="batchSize"/> and released ("released text_encoder") before the next is loaded.
     /// </summary>
     public static (Tensor EncoderHiddenStates, Tensor PooledProjections) EncodeOneAtATime(Pipeline.SD3PipelineFolder folder, IReadOnlyList<string> prompts,
         int maxSequenceLength, Action<string> report, int batchSize = 16)
@@ -152,16 +152,17 @@ public sealed class SD3PromptEncoder : IDisposable
         int clipLength = tokenizerL.MaxLength;
         (Tensor States, Tensor Pooled) Clip(string dir, ClipTokenizer tokenizer)
         {
-            report(Pipeline.SD3PipelineFolder.Estimate(dir));
-            using var model = ClipTextFolder.Load(dir);
+            report($"loading {Pipeline.SD3PipelineFolder.Estimate(dir)}");
             var states = new List<Tensor>();
             var pooled = new List<Tensor>();
-            foreach (var batch in prompts.Chunk(batchSize))
-            {
-                using var output = model.Forward(Ids(batch.Select(p => tokenizer.Encode(p, clipLength)).ToList()));
-                states.Add(output.Penultimate(0).clone());
-                pooled.Add(output.TextEmbeds.clone());
-            }
+            using (var model = ClipTextFolder.Load(dir))
+                foreach (var batch in prompts.Chunk(batchSize))
+                {
+                    using var output = model.Forward(Ids(batch.Select(p => tokenizer.Encode(p, clipLength)).ToList()));
+                    states.Add(output.Penultimate(0).clone());
+                    pooled.Add(output.TextEmbeds.clone());
+                }
+            report($"released {Path.GetFileName(dir)}");
             return (cat(states, 0), cat(pooled, 0));
         }
         var (statesL, pooledL) = Clip(folder.ClipLDir, tokenizerL);
@@ -171,10 +172,11 @@ public sealed class SD3PromptEncoder : IDisposable
             t5States = zeros(prompts.Count, maxSequenceLength, folder.ReadTransformerConfig().JointAttentionDim);
         else
         {
-            report(Pipeline.SD3PipelineFolder.Estimate(folder.T5Dir));
+            report($"loading {Pipeline.SD3PipelineFolder.Estimate(folder.T5Dir)}");
             var tokenizerT5 = T5Tokenizer.Load(folder.TokenizerT5Dir!);
-            using var t5 = T5Folder.Load(folder.T5Dir);
-            t5States = cat(prompts.Chunk(batchSize).Select(batch => t5.Forward(Ids(batch.Select(p => tokenizerT5.Encode(p, maxSequenceLength)).ToList()))).ToList(), 0);
+            using (var t5 = T5Folder.Load(folder.T5Dir))
+                t5States = cat(prompts.Chunk(batchSize).Select(batch => t5.Forward(Ids(batch.Select(p => tokenizerT5.Encode(p, maxSequenceLength)).ToList()))).ToList(), 0);
+            report($"released {Path.GetFileName(folder.T5Dir)}");
         }
         var (hidden, pooledAll) = Combine(statesL, pooledL, statesG, pooledG, t5States);
         return (hidden.MoveToOuterDisposeScope(), pooledAll.MoveToOuterDisposeScope());

@@ -17,6 +17,12 @@ public sealed class FlowUNet : VelocityModel
 
     public override ModelConfig Config => _config;
 
+    public override bool GradientCheckpointing
+    {
+        get => middle.Checkpointed;
+        set { foreach (var level in down.Concat(up).Append(middle)) level.Checkpointed = value; }
+    }
+
     private readonly TextEncoder text_encoder;
     private readonly TimestepEmbedder t_embedder;
     private readonly Linear text_pool_proj;

@@ -61,15 +61,23 @@ public sealed record UNetConfig : ModelConfig
         ArchitectureLimits.Bound(source, nameof(MlpRatio), MlpRatio, 0.25, 16);
         ArchitectureLimits.Bound(source, nameof(VocabSize), VocabSize, 2, 1 << 21);
         ArchitectureLimits.Bound(source, nameof(MaxTokens), MaxTokens, 1, 4096);
-        double d = TextDim, parameters = (double)VocabSize * d + TextLayers * (4 + 2 * MlpRatio) * d * d, activations = 0;
+        ArchitectureLimits.RefuseAbove(source, Estimate());
+    }
+
+    public override ArchitectureLimits.Estimate Estimate()
+    {
+        double d = TextDim, parameters = (double)VocabSize * d + TextLayers * (4 + 2 * MlpRatio) * d * d, activations = 0, kept = 0, largest = 0;
         for (int i = 0; i < ChannelMults.Count; i++)
         {
             double c = (double)BaseChannels * ChannelMults[i], pixels = Math.Pow((double)ImageSize / PatchSize / (1L << i), 2);
             // Down and up path: two 3x3 convs and a condition projection per block; about eight c-wide maps kept per block.
             parameters += 2 * ResBlocksPerLevel * (2 * 9 * c * c + 2 * d * c);
             activations += 2 * ResBlocksPerLevel * 8 * c * pixels;
+            // Checkpointed: a block's input and its gradient (three maps with its caption attention), one block rebuilt at a time.
+            kept += 2 * ResBlocksPerLevel * 3 * c * pixels;
+            largest = Math.Max(largest, 8 * c * pixels);
         }
-        ArchitectureLimits.RefuseAbove(source, new ArchitectureLimits.Estimate(parameters, 4 * parameters, 4 * activations));
+        return new ArchitectureLimits.Estimate(parameters, 4 * parameters, 4 * activations, 4 * (kept + largest));
     }
 
     public override void Validate()

@@ -17,14 +17,20 @@ public sealed class UNetLevel : Module<Tensor, Tensor, EncodedCaption, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Recompute each residual block and caption attention in the backward pass (<see cref="BlockCheckpoint"/>).</summary>
+    public bool Checkpointed { get; set; }
+
     public override Tensor forward(Tensor x, Tensor c, EncodedCaption caption)
     {
         using var scope = NewDisposeScope();
         var h = x;
         for (int i = 0; i < res.Count; i++)
         {
-            h = res[i].forward(h, c);
-            if (attn.Count > 0) h = attn[i].forward(h, caption.Tokens, caption.KeyMask);
+            var block = res[i];
+            h = BlockCheckpoint.Run(Checkpointed, block, xs => block.forward(xs[0], xs[1]), h, c);
+            if (attn.Count == 0) continue;
+            var attention = attn[i];
+            h = BlockCheckpoint.Run(Checkpointed, attention, xs => attention.forward(xs[0], xs[1], xs[2]), h, caption.Tokens, caption.KeyMask);
         }
         return h.MoveToOuterDisposeScope();
     }

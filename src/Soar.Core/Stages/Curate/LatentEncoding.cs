@@ -46,6 +46,7 @@ public static class LatentEncoding
             vaeConfig = vae.Config;
             foreach (var split in splits) EncodeImages(vae, dir, split, imageSize, sampling, seed, ct);
         }
+        context.Log.Info($"released {Path.GetFileName(folder.VaeDir)}");
 
         context.Log.Info($"encoding {captions.Values.SelectMany(c => c).Distinct(StringComparer.Ordinal).Count()} distinct captions and the empty prompt with the text encoders, one at a time");
         using var table = PromptTable.Encode(folder, captions.Values.SelectMany(c => c), maxSequenceLength, context.Log.Info);

@@ -117,6 +117,7 @@ public sealed class FlowGrpoStage : IStage
             Seed = c.Long("Seed"),
             LogEvery = c.Int("LogEvery"),
             CheckpointEvery = c.Int("CheckpointEvery"),
+            GradientCheckpointing = c.Bool("GradientCheckpointing"),
         };
         try { options.Validate(); training.Validate(); }
         catch (ArgumentException e) { throw new StageException("SOAR2501", $"stage '{c.Name}': {e.Message}", e); }

@@ -1,8 +1,6 @@
-using System.Globalization;
 using Soar.Core.Checkpoints;
 using Soar.Core.Models;
 using Soar.Core.Models.Lora;
-using Soar.Core.Models.SD3;
 using Soar.Core.Training;
 using static TorchSharp.torch;
 
@@ -34,13 +32,6 @@ public static class LoraParameter
     /// </summary>
     public static VelocityModel Create(StageContext context, ModelConfig architecture)
     {
-        if ((architecture as SD3Config ?? (architecture as Models.Pipeline.SD3PipelineConfig)?.Transformer) is { } sd3)
-        {
-            // Known before anything is allocated, so a user sees an out-of-memory coming.
-            var e = sd3.Estimate(sd3.MaxTokens);
-            context.Log.Info(string.Create(CultureInfo.InvariantCulture,
-                $"sd3 estimate: {e.Parameters:N0} parameters ({e.ParameterBytes / 1e6:0.#} MB float32), {e.ActivationBytes / 1e6:0.#} MB of activations per training image"));
-        }
         if (architecture.Lora is null) return ModelRegistry.Create(architecture);
         manual_seed((long)SplitMix64.Derive(context.Long("Seed"), "lora", 0));
         try

@@ -112,6 +112,7 @@ public static class TrainingStageRunner
         CheckpointReader? resume, InterruptionCheckpoints? interruption, CancellationToken cancellationToken, ValidationSamples? validation = null)
     {
         var trainer = new FlowTrainer(model, steps, options, context.Log);
+        context.Log.Info(TrainingMemory.Of(model, options, steps.RowsPerForward(options)).Describe());
         var checkpointDir = Path.Combine(context.OutputDir, TrainedModel.CheckpointFolder);
         var logsDir = Path.Combine(context.OutputDir, LogsFolder);
         if (resume is not null) interruption?.RestoreMetrics(Path.Combine(logsDir, MetricsLog.JsonlFileName));
@@ -173,6 +174,7 @@ public static class TrainingStageRunner
         WarmupSteps = c.Int("WarmupSteps"),
         LrSchedule = c.String("LrSchedule"),
         Precision = PrecisionNames.Parse(c.String("Precision")),
+        GradientCheckpointing = c.Bool("GradientCheckpointing"),
         WeightDecay = c.Double("WeightDecay"),
         Beta1 = c.Double("Beta1"),
         Beta2 = c.Double("Beta2"),

@@ -51,6 +51,28 @@ public sealed class LatentCacheTests : IDisposable
     private Tensor TrainLatents(string name) => LatentCache.ReadSplit(_harness.Dir.File(name), CurateStage.TrainSplit).Latents;
 
     [Fact]
+    public void The_vae_and_each_text_encoder_are_loaded_alone_after_their_size_and_released_before_the_next()
+    {
+        Images();
+        TinySD3Pipeline.Write(_harness.Dir.File("tiny"), 1, withT5: true);
+        Curate("data", ("Pipeline", "tiny"));
+        var lines = _harness.Log.ToString().Split('\n');
+        string[] components = ["vae", "text_encoder", "text_encoder_2", "text_encoder_3"];
+        int Index(string text) => Array.FindIndex(lines, l => l.Contains(text, StringComparison.Ordinal));
+        // Each component's size line comes before it is loaded, its release line after its using block has disposed it.
+        var order = components.SelectMany(c => new[] { Index(c == "vae" ? "with vae:" : $"loading {c}:"), Index($"released {c}") }).ToArray();
+        Assert.All(order, i => Assert.True(i >= 0, _harness.Log.ToString()));
+        // size, release, size, release, ...: nothing is loaded while another component is in memory.
+        Assert.Equal(order.Order(), order);
+        foreach (var (c, k) in components.Select((c, k) => (c, k)))
+        {
+            long parameters = Directory.EnumerateFiles(_harness.Dir.File($"tiny/{c}"), "*.safetensors")
+                .Sum(f => Soar.Core.Checkpoints.SafeTensorsFile.ReadHeader(f).Entries.Sum(e => e.Shape.Aggregate(1L, (x, y) => x * y)));
+            Assert.Contains($"{c}: {parameters.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} parameters, ", lines[order[2 * k]]);
+        }
+    }
+
+    [Fact]
     public void Latents_are_the_scaled_shifted_posterior_means_of_the_curated_images()
     {
         Images();
