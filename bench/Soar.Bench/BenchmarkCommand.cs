@@ -160,7 +160,7 @@ public static class BenchmarkCommand
     }
 
     /// <summary>Median seconds of one optimizer step (forward, backward, AdamW) with the given objective.</summary>
-    private static double TimeTraining(VelocityModel model, ITrainingObjective objective, int batch, int repeats)
+    internal static double TimeTraining(VelocityModel model, ITrainingObjective objective, int batch, int repeats)
     {
         var optimizer = optim.AdamW(model.parameters(), 1e-4);
         using var images = rand(batch, 3, 32, 32) * 2 - 1;

@@ -195,29 +195,11 @@ public static class StepAnatomy
         return (Stats.Median(times), 0);
     }
 
-    /// <summary>The step as the throughput table times it: zero_grad, the sft loss, backward, AdamW.</summary>
+    /// <summary>The step as the throughput table times it (BenchmarkCommand.TimeTraining), in milliseconds.</summary>
     private static double WholeStep(UNetConfig c, int batch, int repeats)
     {
         manual_seed(0);
         using var model = ModelRegistry.Create(c);
-        var optimizer = optim.AdamW(model.parameters(), 1e-4);
-        using var images = rand(batch, 3, 32, 32) * 2 - 1;
-        using var ids = randint(2, 64, [batch, 24]);
-        using var empty = TrainedModel.EmptyIds(Soar.Core.Text.CaptionTokenizer.Build([""], 24), 1, CPU);
-        var objective = new SftObjective();
-        var times = new List<double>();
-        for (int i = 0; i < repeats + 2; i++)
-        {
-            using var generator = new Generator((ulong)i, CPU);
-            var clock = Stopwatch.StartNew();
-            using (var scope = NewDisposeScope())
-            {
-                optimizer.zero_grad();
-                objective.Loss(model, new TrainingBatch(images, ids, empty), generator).Loss.backward();
-                optimizer.step();
-            }
-            if (i >= 2) times.Add(clock.Elapsed.TotalMilliseconds);
-        }
-        return Stats.Median(times);
+        return 1000 * BenchmarkCommand.TimeTraining(model, new SftObjective(), batch, repeats);
     }
 }
