@@ -11,10 +11,12 @@ public sealed class SlurmFailuresBuild : IDisposable
     private readonly RunningBuild? _build;
     private BuildResult? _result;
 
+    // Each failing stage runs long (a 20M-image curate) so that it is still running when its limit is enforced: Slurm
+    // polls memory once a second, and a short job can finish between two polls.
     internal SoarProject Project { get; } = new(
         """<Stage Include="overtime" Kind="curate" Count="20000000" SlurmTime="1" />""",
         """<Stage Include="cancelled" Kind="curate" Count="20000000" />""",
-        """<Stage Include="oom" Kind="curate" Count="20" SlurmMem="40M" />""",
+        """<Stage Include="oom" Kind="curate" Count="20000000" SlurmMem="40M" />""",
         """<Stage Include="failing" Kind="curate" Source="no-such-folder" />""");
 
     public SlurmFailuresBuild(ToolingFixture tooling)
